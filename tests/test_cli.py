@@ -1,0 +1,136 @@
+"""The command line: documented exit codes, one clear line for bad input, never a traceback,
+and nothing written into the drop."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import Repo, code_file
+from triage.cli import main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def indexed(repo: Repo, tmp_path: Path, runner: CliRunner) -> Path:
+    repo.commit({"src/a.py": code_file("alpha"), "src/b.py": code_file("beta")})
+    db = tmp_path / "inv.db"
+    res = runner.invoke(main, ["index", str(repo.path), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    return db
+
+
+def _one_line_error(res, code: int, needle: str) -> None:
+    assert res.exit_code == code, (res.exit_code, res.stderr)
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("triage: error:"), res.stderr
+    assert needle in err[0]
+    assert "Traceback" not in res.output + res.stderr
+
+
+def test_scan_writes_reports_and_exit_code(indexed: Path, repo: Repo, tmp_path: Path, runner: CliRunner):
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("x/src/a.py", (repo.path / "src/a.py").read_bytes())
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert doc["schema"] == "triage-report/1" and doc["files"][0]["verdict"] == "real"
+    assert (tmp_path / "ev" / "report.md").read_text().startswith("# triage validation report")
+    with zipfile.ZipFile(drop, "a") as zf:
+        zf.writestr("x/src/new.py", code_file("zeta"))
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(tmp_path / "ev"), "--force"])
+    assert res.exit_code == 1  # a fabricated file needs attention
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(tmp_path / "ev")])
+    _one_line_error(res, 2, "already holds a report.json")
+
+
+def test_scan_bad_inputs(indexed: Path, tmp_path: Path, runner: CliRunner):
+    out = str(tmp_path / "ev")
+    _one_line_error(runner.invoke(main, ["scan", str(tmp_path / "missing.zip"), "--db", str(indexed), "--out", out]),
+                    3, "does not exist")
+    text = tmp_path / "notes.txt"
+    text.write_text("just some text, not an archive\n")
+    _one_line_error(runner.invoke(main, ["scan", str(text), "--db", str(indexed), "--out", out]), 3, "not an archive")
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"PK\x03\x04" + b"\xff" * 200)
+    _one_line_error(runner.invoke(main, ["scan", str(garbage), "--db", str(indexed), "--out", out]), 3, "garbage.zip")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        data = b"x" * 100_000
+        info = tarfile.TarInfo("t/big.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    trunc = tmp_path / "trunc.tgz"
+    trunc.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    res = runner.invoke(main, ["scan", str(trunc), "--db", str(indexed), "--out", out])
+    assert res.exit_code in (1, 3) and "Traceback" not in res.output + res.stderr
+    if res.exit_code == 1:  # read what it could: the cut member is reported, not triaged
+        doc = json.loads((tmp_path / "ev" / "report.json").read_text())
+        assert doc["skipped"] and doc["skipped"][0]["reason"] in ("truncated", "corrupt")
+
+
+def test_scan_bad_inventories(tmp_path: Path, runner: CliRunner):
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("a.txt", "hello")
+    out = str(tmp_path / "ev")
+    _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(tmp_path / "no.db"), "--out", out]),
+                    4, "does not exist")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00garbage" * 500)
+    _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(junk), "--out", out]), 4, "junk.db")
+    (tmp_path / "dir.db").mkdir()
+    _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(tmp_path / "dir.db"), "--out", out]),
+                    4, "dir.db")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "f.txt").write_text("x")
+    # an index that exists but was never filled
+    from triage.inventory.store import SQLiteStore
+
+    SQLiteStore.create_or_open(tmp_path / "fresh.db").close()
+    _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(tmp_path / "fresh.db"), "--out", out]),
+                    4, "empty index")
+    assert not Path(out).exists()
+
+
+def test_index_bad_inputs(tmp_path: Path, runner: CliRunner):
+    db = str(tmp_path / "i.db")
+    _one_line_error(runner.invoke(main, ["index", str(tmp_path / "nowhere"), "--db", db]), 3, "does not exist")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.txt").write_text("a")
+    _one_line_error(runner.invoke(main, ["index", str(plain), "--db", db, "--kind", "git"]), 3,
+                    "not a git repository")
+    gz = tmp_path / "x.gz"
+    gz.write_bytes(gzip.compress(b"hello")[:10])
+    res = runner.invoke(main, ["index", str(gz), "--db", db])
+    assert res.exit_code == 3 and "Traceback" not in res.output + res.stderr
+
+
+def test_out_inside_directory_drop_is_refused(indexed: Path, tmp_path: Path, runner: CliRunner):
+    drop = tmp_path / "dropdir"
+    drop.mkdir()
+    (drop / "a.py").write_text(code_file("alpha"))
+    before = sorted(p.name for p in drop.rglob("*"))
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(drop / "ev")])
+    _one_line_error(res, 2, "inside the drop")
+    assert sorted(p.name for p in drop.rglob("*")) == before
+
+
+def test_help_lists_exit_codes(runner: CliRunner):
+    for args in (["--help"], ["scan", "--help"], ["index", "--help"]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 0 and "Exit codes" in res.output

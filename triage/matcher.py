@@ -1,0 +1,120 @@
+"""Find the few internal candidates a dropped file may derive from, and compare it with them.
+
+Candidates come from indexed lookups only, never from a pass over the inventory:
+- the inverted index of specific lines (postings), for containment: truncations, chimeras,
+  concatenations, files with inserted lines;
+- LSH bands of the token and shape MinHash sketches, for similarity that survives reformatting,
+  minification and renaming;
+- contents ever held at the same internal path or under the same file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.classify import Scored
+from triage.compare import Comparison, View, binary_view, compare, text_view
+from triage.fingerprint import Fingerprint
+from triage.fingerprint.filetype import decode
+from triage.fingerprint.minhash import band_keys
+from triage.inventory.store import SQLiteStore
+
+# Lines held by more internal paths than this are boilerplate and do not nominate candidates.
+POSTING_DF_LIMIT = 20
+# Candidates kept from each lookup, and in all, per dropped file.
+PER_LOOKUP = 6
+MAX_CANDIDATES = 16
+# Same-path candidates: the most recent versions held at that path.
+SAME_PATH_VERSIONS = 4
+
+
+@dataclass
+class Matched:
+    """A dropped file's candidates with their figures and the views needed for diffs."""
+
+    drop_view: View
+    scored: list[Scored]
+    views: dict[int, View]
+    rows: dict[int, dict]
+    occurrences: dict[int, list[tuple]]
+
+
+def line_weight(df: dict[int, int]):
+    """Boilerplate discount: a line held by ``n`` internal paths weighs min(1, 2/n)."""
+
+    def weight(hashes: np.ndarray) -> np.ndarray:
+        return np.fromiter((min(1.0, 2.0 / df.get(int(h), 1)) for h in hashes), dtype=float, count=len(hashes))
+
+    return weight
+
+
+def view_of(data: bytes, kind: str) -> View | None:
+    if kind == "text":
+        dec = decode(data)
+        if dec is None:
+            return None
+        return text_view(dec[0], data)
+    if kind == "binary":
+        return binary_view(data)
+    return None
+
+
+def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | None) -> list[int]:
+    picked: list[int] = []
+
+    def take(counts: dict[int, int]) -> None:
+        for cid, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:PER_LOOKUP]:
+            if cid not in picked:
+                picked.append(cid)
+
+    for col, val in (("ws_sha256", fp.ws_sha256), ("norm_sha256", fp.norm_sha256)):
+        if val:
+            for cid in store.contents_by(col, [val]).get(val, []):
+                if cid not in picked:
+                    picked.append(cid)
+    if len(fp.lines):
+        hashes = fp.lines[fp.informative] if fp.kind == "text" else fp.lines
+        take(store.candidates_by_postings(np.unique(hashes).tolist(), POSTING_DF_LIMIT))
+    keys = [k for space, sig in fp.sketches() for k in band_keys(sig, space)]
+    if keys:
+        take(store.candidates_by_bands(keys))
+    if internal_path:
+        same = store.contents_at_paths([internal_path]).get(internal_path, set())
+        for cid in sorted(same, reverse=True)[:SAME_PATH_VERSIONS]:
+            if cid not in picked:
+                picked.append(cid)
+        base = internal_path.rsplit("/", 1)[-1]
+        named = store.contents_at_paths([base], by_basename=True).get(base, set())
+        for cid in sorted(named, reverse=True)[:SAME_PATH_VERSIONS]:
+            if cid not in picked:
+                picked.append(cid)
+    return picked[:MAX_CANDIDATES]
+
+
+def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str | None) -> Matched | None:
+    """Compare a dropped file with its candidates (None when it cannot be analysed as text or bytes)."""
+    dview = view_of(data, fp.kind)
+    if dview is None:
+        return None
+    cids = find_candidates(store, fp, internal_path)
+    rows = store.content_rows(cids)
+    hashes = set(dview.hashes.tolist())
+    views: dict[int, View] = {}
+    for cid in cids:
+        row = rows.get(cid)
+        if row is None or row["body"] is None or (row["kind"] == "text") != (fp.kind == "text"):
+            continue
+        v = view_of(row["body"], row["kind"])
+        if v is not None:
+            views[cid] = v
+            hashes.update(v.hashes.tolist())
+    weight = line_weight(store.line_df(hashes)) if fp.kind == "text" else (lambda h: np.ones(len(h)))
+    occ = store.occurrences(views)
+    scored: list[Scored] = []
+    for cid, v in views.items():
+        cmp: Comparison = compare(dview, v, weight)
+        lineage = occ[cid][-1][0] if occ.get(cid) else str(cid)
+        scored.append(Scored(cid, lineage, cmp))
+    return Matched(dview, scored, views, rows, occ)

@@ -1,0 +1,290 @@
+"""scan(drop, inventory) -> Report: the only orchestration in triage.
+
+drop -> members -> fingerprints -> exact matches -> candidates and comparisons -> findings ->
+snapshot -> one Report. Members are processed in batches so that memory holds one batch of
+bytes at a time, whatever the size of the drop.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from triage import __version__
+from triage.classify import Decision, decide_fuzzy, evidence_strength
+from triage.compare import change_kinds, diff_hunks
+from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
+from triage.fingerprint import Fingerprint, fingerprint
+from triage.fingerprint.binary import tlsh_distance
+from triage.fingerprint.minhash import from_bytes, jaccard
+from triage.inventory.indexer import iso
+from triage.inventory.store import SQLiteStore
+from triage.matcher import match
+from triage.model import Finding, Member, Report, Skipped, Verdict
+from triage.read import describe_drop, read_drop
+from triage.read.limits import Limits
+
+SCHEMA = "triage-report/1"
+# Members fingerprinted and looked up together (bounds memory: one batch of bytes at a time).
+BATCH = 256
+# Internal paths listed per matched content in the evidence.
+MAX_MATCH_PATHS = 10
+# Exact matches of contents smaller than this are weak evidence (an empty __init__.py is in
+# every project): confidence scales down below it.
+SMALL_FILE_BYTES = 64
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    limits: Limits = field(default_factory=Limits)
+    workdir: Path | None = None
+
+
+@dataclass
+class _Pending:
+    """A member read and fingerprinted, waiting for its verdict."""
+
+    member: Member
+    fp: Fingerprint
+    index: int  # position in the drop, so the report keeps the drop's order
+    exact: list[int] = field(default_factory=list)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
+    options = options or ScanOptions()
+    store = SQLiteStore.open_readonly(db)
+    try:
+        drop_info = describe_drop(Path(drop))
+        own_tmp = options.workdir is None
+        workdir = Path(tempfile.mkdtemp(prefix="triage-")) if own_tmp else Path(options.workdir)  # type: ignore[arg-type]
+        try:
+            return _scan(store, Path(drop), drop_info, options.limits, workdir, progress)
+        finally:
+            if own_tmp:
+                shutil.rmtree(workdir, ignore_errors=True)
+    finally:
+        store.close()
+
+
+def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workdir: Path,
+          progress: Progress) -> Report:
+    started = datetime.now(timezone.utc)
+    skipped: list[Skipped] = []
+    exact: list[_Pending] = []
+    fuzzy: list[_Pending] = []
+    batch: list[_Pending] = []
+    n = 0
+
+    def flush() -> None:
+        shas = store.contents_by("sha256", [p.fp.sha256 for p in batch])
+        for p in batch:
+            p.exact = shas.get(p.fp.sha256, [])
+            if p.exact:
+                exact.append(p)
+            else:
+                fuzzy.append(p)
+        batch.clear()
+
+    for item in read_drop(drop, limits, workdir):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        n += 1
+        progress("members read", n, 0)
+        batch.append(_Pending(item, fingerprint(item.data), n))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+
+    # Exact matches settle real and outdated; they also tell how drop paths map onto internal ones.
+    exact_ids = sorted({cid for p in exact for cid in p.exact})
+    occ = store.occurrences(exact_ids)
+    roots = drop_roots([(p.member.path, [o[0] for cid in p.exact for o in occ.get(cid, [])]) for p in exact])
+    current = store.current_contents(exact_ids)
+    history = History(store)
+
+    findings: dict[str, Finding] = {}
+    placed: list[FileAt] = []
+    want_paths = {internal_path(p.member.path, roots) for p in exact}
+    for p in exact:
+        for cid in p.exact:
+            want_paths.update(o[0] for o in occ.get(cid, [])[:MAX_MATCH_PATHS])
+    path_ids = store.path_ids_readonly(want_paths)
+    states = history.states(sorted(set(path_ids.values())))
+    col = {pid: j for j, pid in enumerate(sorted(set(path_ids.values())))}
+
+    def life(path: str, cid: int) -> dict:
+        pid = path_ids.get(path)
+        if pid is None or pid not in col:
+            return history.span(states[:, 0] < 0) if states.shape[1] else {}
+        return history.span(states[:, col[pid]] == cid)
+
+    for i, p in enumerate(exact):
+        progress("exact matches", i + 1, len(exact))
+        findings[p.member.path] = _exact_finding(p, occ, current, roots, life)
+        ip = internal_path(p.member.path, roots)
+        placed.append(FileAt(p.member.path, path_ids.get(ip), p.exact[0]))
+
+    for i, p in enumerate(fuzzy):
+        progress("fuzzy comparisons", i + 1, len(fuzzy))
+        findings[p.member.path] = _fuzzy_finding(store, p, internal_path(p.member.path, roots))
+
+    # Keep the drop's own order in the report.
+    pending = sorted(exact + fuzzy, key=lambda p: p.index)
+    files = tuple(findings[p.member.path] for p in pending)
+    summary = {v.value: sum(1 for f in files if f.verdict is v) for v in Verdict}
+    summary["skipped"] = len(skipped)
+    snap = snapshot(history, placed)
+    sources = store.sources()
+    primary = sources[0]["current"] if sources else None
+    inventory = {
+        "db": str(store.path),
+        "digest": store.digest(),
+        "schema_version": int(store.meta("schema_version") or 0),
+        "sources": [{k: (iso(v) if k == "date" else v) for k, v in s.items() if k != "id"} | (
+            {"current": {"commit": s["current"]["commit"], "date": iso(s["current"]["date"])}} if s["current"] else {})
+            for s in sources],
+        "current": {"commit": primary["commit"], "date": iso(primary["date"])} if primary else None,
+    }
+    return Report(
+        schema=SCHEMA,
+        tool={"name": "triage", "version": __version__},
+        drop=drop_info,
+        inventory=inventory,
+        files=files,
+        skipped=tuple(skipped),
+        snapshot=snap,
+        summary=summary,
+        generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def _matches(cids: list[int], occ: dict[int, list[tuple]], life: Callable[[str, int], dict] | None,
+             rows: dict[int, dict] | None = None, prefer: str | None = None) -> list[dict]:
+    out = []
+    for cid in cids:
+        by_path: dict[str, list[tuple]] = {}
+        for o in occ.get(cid, []):
+            by_path.setdefault(o[0], []).append(o)
+        paths = sorted(by_path, key=lambda p: (p != prefer, p))[:MAX_MATCH_PATHS]
+        for path in paths:
+            intro = by_path[path]
+            rec: dict[str, Any] = {
+                "path": path,
+                "source": intro[0][1],
+                "blob": None,
+                "commits": [o[2] for o in intro],
+                "first_seen": iso(min(o[3] for o in intro)),
+                "last_seen": None,
+            }
+            if life is not None:
+                span = life(path, cid)
+                if span:
+                    rec["first_seen"] = span.get("first_seen") or rec["first_seen"]
+                    rec["last_seen"] = span.get("last_seen")
+                    rec["current"] = span.get("current", False)
+            out.append(rec)
+    return out
+
+
+def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, str],
+                   life: Callable[[str, int], dict]) -> Finding:
+    fp = p.fp
+    is_current = any(cid in current for cid in p.exact)
+    verdict = Verdict.REAL if is_current else Verdict.OUTDATED
+    ip = internal_path(p.member.path, roots)
+    matches = _matches(p.exact, occ, life, prefer=ip)
+    for m in matches:
+        m["blob"] = fp.git_oid
+    internal_paths = sorted({m["path"] for m in matches})
+    reasons = [
+        "bytes equal the current internal content" if is_current else
+        "bytes equal an older internal version and no current one"
+    ]
+    moved = ip not in internal_paths
+    if moved:
+        reasons.append(f"moved: internally at {', '.join(internal_paths[:3])}")
+    conf = 1.0
+    if fp.size < SMALL_FILE_BYTES:
+        conf = round(0.5 + 0.5 * fp.size / SMALL_FILE_BYTES, 3)
+        reasons.append(f"small file ({fp.size} bytes): an exact match of so little is weak evidence")
+    ev = {"matches": matches, "moved": moved, "internal_path": ip,
+          "git_blob": fp.git_oid, "kind": fp.kind, "notes": list(p.member.notes)}
+    return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
+
+
+def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
+    sim = {
+        "containment_drop": round(cmp.containment_drop, 4),
+        "containment_source": round(cmp.containment_source, 4),
+        "token_containment": round(cmp.token_containment, 4),
+        "shape_ratio": round(cmp.shape_ratio, 4),
+        "matched_lines": cmp.matched_lines,
+        "drop_lines": cmp.drop_lines,
+        "source_lines": cmp.source_lines,
+    }
+    if fp.sig_tokens is not None and row.get("sig_tokens"):
+        sim["jaccard_tokens"] = round(jaccard(fp.sig_tokens, from_bytes(row["sig_tokens"])), 4)
+    dist = tlsh_distance(fp.tlsh, row.get("tlsh"))
+    if dist is not None:
+        sim["tlsh_distance"] = dist
+    return sim
+
+
+def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str) -> Finding:
+    fp = p.fp
+    m = match(store, fp, p.member.data, ip) if fp.kind in ("text", "binary") else None
+    informative = int(fp.informative.sum()) if len(fp.informative) else 0
+    if m is None:
+        decision = Decision(Verdict.FABRICATED, round(evidence_strength(informative), 3),
+                            ("no internal content matches it exactly, and it has no text or bytes to compare",), ())
+    else:
+        decision = decide_fuzzy(m.scored, fp.kind == "text", informative if fp.kind == "text" else len(fp.lines))
+    ev: dict[str, Any] = {"kind": fp.kind, "git_blob": fp.git_oid, "internal_path": ip,
+                          "notes": list(p.member.notes), "matches": []}
+    existing = store.contents_at_paths([ip]).get(ip) if ip else None
+    if decision.verdict is Verdict.ALTERED and m is not None:
+        sources = []
+        for s in decision.sources:
+            row = m.rows[s.key]
+            match_recs = _matches([s.key], m.occurrences, None)
+            for rec in match_recs:
+                rec["blob"] = row["git_oid"]
+            kinds = change_kinds(m.drop_view, m.views[s.key], s.cmp)
+            sources.append({
+                "sha256": row["sha256"], "blob": row["git_oid"], "occurrences": match_recs,
+                "similarity": _similarity(fp, row, s.cmp),
+                "changes": {"kinds": kinds, "inserted": s.cmp.inserted, "deleted": s.cmp.deleted,
+                            "hunks": diff_hunks(m.drop_view, m.views[s.key],
+                                                match_recs[0]["path"] if match_recs else row["git_oid"], p.member.path)},
+            })
+            ev["matches"].extend(match_recs)
+        ev["derived_from"] = sources
+        ev["change_kinds"] = sorted({k for s in sources for k in s["changes"]["kinds"]}) if len(sources) == 1 else ["concatenation"]
+        if len(sources) > 1:
+            ev["derived_share"] = round(decision.union_share, 4)
+        else:
+            ev["derived_share"] = sources[0]["similarity"]["containment_drop"]
+    elif m is not None and decision.sources:
+        s = decision.sources[0]
+        row = m.rows[s.key]
+        recs = _matches([s.key], m.occurrences, None)
+        ev["closest"] = {"sha256": row["sha256"], "blob": row["git_oid"],
+                         "path": recs[0]["path"] if recs else None, "similarity": _similarity(fp, row, s.cmp)}
+    if decision.verdict is Verdict.FABRICATED and existing:
+        ev["impersonates"] = ip
+    ev["evidence_strength"] = round(evidence_strength(informative), 3)
+    return Finding(p.member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
+                   decision.reasons, ev)
