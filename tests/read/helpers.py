@@ -79,20 +79,51 @@ def skipped(results: list[Member | Skipped]) -> dict[str, str]:
 
 # Raw zip records, for what zipfile refuses to write (overlaps, odd flags, raw name bytes).
 
+
 def local_header(name: bytes, data: bytes, method: int, crc: int, usize: int, flags: int = 0) -> bytes:
-    return struct.pack(
-        "<4s5H3L2H", b"PK\x03\x04", 20, flags, method, 0, 0x21, crc, len(data), usize, len(name), 0
-    ) + name + data
+    return (
+        struct.pack(
+            "<4s5H3L2H", b"PK\x03\x04", 20, flags, method, 0, 0x21, crc, len(data), usize, len(name), 0
+        )
+        + name
+        + data
+    )
 
 
 def central(
-    name: bytes, method: int, crc: int, csize: int, usize: int, offset: int,
-    flags: int = 0, external: int = 0, system: int = 0,
+    name: bytes,
+    method: int,
+    crc: int,
+    csize: int,
+    usize: int,
+    offset: int,
+    flags: int = 0,
+    external: int = 0,
+    system: int = 0,
 ) -> bytes:
-    return struct.pack(
-        "<4s6H3L5H2L", b"PK\x01\x02", (system << 8) | 20, 20, flags, method, 0, 0x21,
-        crc, csize, usize, len(name), 0, 0, 0, 0, external, offset,
-    ) + name
+    return (
+        struct.pack(
+            "<4s6H3L5H2L",
+            b"PK\x01\x02",
+            (system << 8) | 20,
+            20,
+            flags,
+            method,
+            0,
+            0x21,
+            crc,
+            csize,
+            usize,
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            external,
+            offset,
+        )
+        + name
+    )
 
 
 def raw_zip(locals_: list[bytes], centrals: list[bytes]) -> bytes:

@@ -76,7 +76,7 @@ def test_gzip_bomb_ratio_with_default_total(tmp_path: Path) -> None:
 
 def test_garbage_after_magic_is_input_error(tmp_path: Path) -> None:
     header = b"\x1f\x8b\x08\x00" + b"\x00" * 6  # valid gzip header, then an invalid deflate block
-    with pytest.raises(InputError, match="cannot be read as gz data"):
+    with pytest.raises(InputError, match="looks like gz data but cannot be opened"):
         read_all(write(tmp_path, "bad.gz", header + b"\xff" * 200))
 
 
@@ -104,7 +104,13 @@ def test_sniff() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("a.txt.gz", "a.txt"), ("dir/B.ZST", "B"), ("x.gz!inner.xz", "inner"), ("noext", "noext"), (".gz", ".gz")],
+    [
+        ("a.txt.gz", "a.txt"),
+        ("dir/B.ZST", "B"),
+        ("x.gz!inner.xz", "inner"),
+        ("noext", "noext"),
+        (".gz", ".gz"),
+    ],
 )
 def test_stem(name: str, expected: str) -> None:
     assert stem(name) == expected

@@ -33,7 +33,17 @@ def test_display_cannot_be_forged() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["../evil", "a/../../evil", "/etc/passwd", "C:/Windows/x", "c:evil", "dir\\..\\evil", "..", "//host/share"]
+    "name",
+    [
+        "../evil",
+        "a/../../evil",
+        "/etc/passwd",
+        "C:/Windows/x",
+        "c:evil",
+        "dir\\..\\evil",
+        "..",
+        "//host/share",
+    ],
 )
 def test_traversal_detected(name: str) -> None:
     assert traversal(name)

@@ -19,9 +19,16 @@ from .helpers import compress, members, read_all, skipped, special, tar_bytes, w
 FILES = [("proj/README.md", b"# hi\n"), ("proj/src/main.c", b"int main(){}\n" * 50), ("proj/empty", b"")]
 
 
-@pytest.mark.parametrize(("suffix", "fmt"), [
-    ("tar", None), ("tgz", "gz"), ("tar.bz2", "bz2"), ("tar.xz", "xz"), ("tar.zst", "zst"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "fmt"),
+    [
+        ("tar", None),
+        ("tgz", "gz"),
+        ("tar.bz2", "bz2"),
+        ("tar.xz", "xz"),
+        ("tar.zst", "zst"),
+    ],
+)
 def test_tar_round_trip(tmp_path: Path, suffix: str, fmt: str | None) -> None:
     data = tar_bytes([special("proj", tarfile.DIRTYPE), *FILES])
     if fmt:
@@ -32,20 +39,25 @@ def test_tar_round_trip(tmp_path: Path, suffix: str, fmt: str | None) -> None:
 
 
 def test_links_and_special_files(tmp_path: Path) -> None:
-    data = tar_bytes([
-        special("p/sym", tarfile.SYMTYPE, "/etc/shadow"),
-        special("p/hard", tarfile.LNKTYPE, "p/file"),
-        special("p/fifo", tarfile.FIFOTYPE),
-        special("p/dev", tarfile.CHRTYPE),
-        special("p/blk", tarfile.BLKTYPE),
-        ("p/file", b"content"),
-    ])
+    data = tar_bytes(
+        [
+            special("p/sym", tarfile.SYMTYPE, "/etc/shadow"),
+            special("p/hard", tarfile.LNKTYPE, "p/file"),
+            special("p/fifo", tarfile.FIFOTYPE),
+            special("p/dev", tarfile.CHRTYPE),
+            special("p/blk", tarfile.BLKTYPE),
+            ("p/file", b"content"),
+        ]
+    )
     results = read_all(write(tmp_path, "d.tar", data))
     assert members(results) == {"p/file": b"content"}
     by_path = {r.path: r for r in results if isinstance(r, Skipped)}
     assert {p: r.reason for p, r in by_path.items()} == {
-        "p/sym": reasons.LINK, "p/hard": reasons.LINK, "p/fifo": reasons.SPECIAL,
-        "p/dev": reasons.SPECIAL, "p/blk": reasons.SPECIAL,
+        "p/sym": reasons.LINK,
+        "p/hard": reasons.LINK,
+        "p/fifo": reasons.SPECIAL,
+        "p/dev": reasons.SPECIAL,
+        "p/blk": reasons.SPECIAL,
     }
     assert "/etc/shadow" in by_path["p/sym"].detail and "hard link" in by_path["p/hard"].detail
     assert not list(tmp_path.glob("p*"))

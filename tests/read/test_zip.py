@@ -16,13 +16,28 @@ from triage.model import Member, Skipped
 from triage.read import reasons
 
 from .helpers import (
-    central, deflate_raw, local_header, members, raw_zip, read_all, simple_raw_zip, skipped, write, zip_bytes,
+    central,
+    deflate_raw,
+    local_header,
+    members,
+    raw_zip,
+    read_all,
+    simple_raw_zip,
+    skipped,
+    write,
+    zip_bytes,
 )
 
 
-@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+@pytest.mark.parametrize(
+    "method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
 def test_zip_round_trip(tmp_path: Path, method: int) -> None:
-    files = [("proj/a.txt", b"alpha\n" * 100), ("proj/sub/b.bin", bytes(range(256)) * 10), ("proj/empty", b"")]
+    files = [
+        ("proj/a.txt", b"alpha\n" * 100),
+        ("proj/sub/b.bin", bytes(range(256)) * 10),
+        ("proj/empty", b""),
+    ]
     path = write(tmp_path, "drop.zip", zip_bytes(files + [("proj/dir/", b"")], method))
     results = read_all(path)
     assert [(r.path, r.data) for r in results] == files  # archive order, directories not reported
@@ -33,29 +48,47 @@ def test_traversal_and_absolute_members_skipped(tmp_path: Path) -> None:
     outside = tmp_path / "evil"
     drop_dir = tmp_path / "drop"
     drop_dir.mkdir()
-    data = simple_raw_zip([
-        (b"../evil", b"pwned"), (b"/tmp/abs", b"pwned"), (b"C:/win", b"pwned"),
-        (b"a\\..\\..\\evil", b"pwned"), (b"ok/benign.txt", b"fine"),
-    ])
+    data = simple_raw_zip(
+        [
+            (b"../evil", b"pwned"),
+            (b"/tmp/abs", b"pwned"),
+            (b"C:/win", b"pwned"),
+            (b"a\\..\\..\\evil", b"pwned"),
+            (b"ok/benign.txt", b"fine"),
+        ]
+    )
     path = write(drop_dir, "drop.zip", data)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     results = read_all(path)
     assert members(results) == {"ok/benign.txt": b"fine"}
     assert skipped(results) == {
-        "../evil": reasons.PATH_TRAVERSAL, "/tmp/abs": reasons.PATH_TRAVERSAL,
-        "C:/win": reasons.PATH_TRAVERSAL, "a\\\\..\\\\..\\\\evil": reasons.PATH_TRAVERSAL,
+        "../evil": reasons.PATH_TRAVERSAL,
+        "/tmp/abs": reasons.PATH_TRAVERSAL,
+        "C:/win": reasons.PATH_TRAVERSAL,
+        "a\\\\..\\\\..\\\\evil": reasons.PATH_TRAVERSAL,
     }
     assert not outside.exists()
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
 def test_control_and_bidi_names_escaped_and_skipped(tmp_path: Path) -> None:
-    path = write(tmp_path, "d.zip", zip_bytes([
-        ("bad\x1b[2Jname", b"x"), ("invoice\u202egpj.exe", b"y"), ("good.txt", b"z"),
-    ]))
+    path = write(
+        tmp_path,
+        "d.zip",
+        zip_bytes(
+            [
+                ("bad\x1b[2Jname", b"x"),
+                ("invoice\u202egpj.exe", b"y"),
+                ("good.txt", b"z"),
+            ]
+        ),
+    )
     results = read_all(path)
     assert members(results) == {"good.txt": b"z"}
-    assert skipped(results) == {"bad\\x1b[2Jname": reasons.NAME_UNSAFE, "invoice\\u202egpj.exe": reasons.NAME_UNSAFE}
+    assert skipped(results) == {
+        "bad\\x1b[2Jname": reasons.NAME_UNSAFE,
+        "invoice\\u202egpj.exe": reasons.NAME_UNSAFE,
+    }
     for r in results:
         assert r.path.isprintable()
 
@@ -73,7 +106,10 @@ def test_duplicate_and_case_colliding_names(tmp_path: Path) -> None:
     results = read_all(path)
     assert members(results) == {"a.txt": b"1", "A.TXT#2": b"2", "a.txt#3": b"3"}
     dups = [r for r in results if isinstance(r, Skipped)]
-    assert [(d.path, d.reason) for d in dups] == [("A.TXT#2", reasons.DUPLICATE), ("a.txt#3", reasons.DUPLICATE)]
+    assert [(d.path, d.reason) for d in dups] == [
+        ("A.TXT#2", reasons.DUPLICATE),
+        ("a.txt#3", reasons.DUPLICATE),
+    ]
     assert next(r for r in results if r.path == "A.TXT#2").notes == (reasons.DUPLICATE,)
 
 
@@ -152,10 +188,13 @@ def test_quoted_overlap_detected(tmp_path: Path) -> None:
     outer_data = b"xx" + inner
     outer = local_header(b"a", outer_data, 0, zlib.crc32(outer_data), len(outer_data))
     b_offset = 30 + 1 + 2
-    data = raw_zip([outer], [
-        central(b"a", 0, zlib.crc32(outer_data), len(outer_data), len(outer_data), 0),
-        central(b"b", 0, zlib.crc32(b"bbbb"), 4, 4, b_offset),
-    ])
+    data = raw_zip(
+        [outer],
+        [
+            central(b"a", 0, zlib.crc32(outer_data), len(outer_data), len(outer_data), 0),
+            central(b"b", 0, zlib.crc32(b"bbbb"), 4, 4, b_offset),
+        ],
+    )
     results = read_all(write(tmp_path, "q.zip", data))
     assert skipped(results) == {"a": reasons.BOMB, "b": reasons.BOMB}
 
@@ -211,7 +250,7 @@ def test_declared_sizes_not_trusted(tmp_path: Path) -> None:
     [b"PK\x03\x04" + b"\x00" * 100, zip_bytes([("a", b"b" * 100)])[:60], b"PK\x05\x06" + b"\xff" * 30],
 )
 def test_unopenable_zip_is_input_error(tmp_path: Path, data: bytes) -> None:
-    with pytest.raises(InputError, match="cannot be read as a zip archive"):
+    with pytest.raises(InputError, match="looks like a zip archive but cannot be opened"):
         read_all(write(tmp_path, "bad.zip", data))
 
 

@@ -12,6 +12,7 @@ escapes; everything that goes wrong with one member becomes a ``Skipped``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -22,7 +23,19 @@ from types import ModuleType
 from triage.errors import InputError, TriageError
 from triage.model import Member, Skipped
 from triage.read import reasons, registry
-from triage.read.base import DIR, FILE, LINK, SKIP, SPECIAL, Context, Entry, OpenError, Source, classify, short
+from triage.read.base import (
+    DIR,
+    FILE,
+    LINK,
+    SKIP,
+    SPECIAL,
+    Context,
+    Entry,
+    OpenError,
+    Source,
+    classify,
+    short,
+)
 from triage.read.directory import total_size
 from triage.read.limits import HEAD_BYTES, RATIO_GRACE_BYTES, READ_CHUNK, Budget, Exceeded, Limits
 from triage.read.names import display, traversal, unsafe
@@ -32,7 +45,11 @@ __all__ = ["read_drop", "describe_drop", "Limits"]
 _HALTING = (reasons.TOTAL, reasons.TIME, reasons.COUNT)
 
 
-def read_drop(path: Path, limits: Limits = Limits(), workdir: Path | None = None) -> Iterator[Member | Skipped]:
+def read_drop(
+    path: Path,
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, never mutated
+    workdir: Path | None = None,
+) -> Iterator[Member | Skipped]:
     """Yield every regular file of the drop as a Member and every other entry as a Skipped.
 
     Deterministic: archive order for archives, sorted depth-first walk for directories.
@@ -45,7 +62,7 @@ def read_drop(path: Path, limits: Limits = Limits(), workdir: Path | None = None
     try:
         entries = reader.iter_members(source, ctx)
     except OpenError as exc:
-        raise InputError(f"{path} cannot be read as {_what(reader, source)}: {exc}") from None
+        raise _unopenable(path, reader, source, exc) from None
     return _read(entries, source, ctx, 0)
 
 
@@ -63,9 +80,9 @@ def describe_drop(path: Path) -> dict:
                 digest.update(chunk)
                 size += len(chunk)
     except OpenError as exc:
-        raise InputError(f"{path} cannot be read as {_what(reader, source)}: {exc}") from None
+        raise _unopenable(path, reader, source, exc) from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
     return {"path": str(path), "kind": kind, "sha256": digest.hexdigest(), "size": size}
 
 
@@ -74,26 +91,39 @@ def _top(path: Path) -> tuple[ModuleType, Source]:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
+        raise InputError(f"{_shown(path)} does not exist") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
     name = path.name or str(path)
+    shown = display(name)
     if stat.S_ISDIR(info.st_mode):
         if not os.access(path, os.R_OK | os.X_OK):
-            raise InputError(f"cannot read {path}: permission denied")
-        return registry.find(b"", path), Source(name, "", _no_open, 0, b"", path=path, raw=name)  # type: ignore[return-value]
+            raise InputError(f"cannot read {_shown(path)}: permission denied")
+        return registry.find(b"", path), Source(shown, "", _no_open, 0, b"", path=path, raw=name)  # type: ignore[return-value]
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{path} is neither a regular file nor a directory")
+        raise InputError(f"{_shown(path)} is neither a regular file nor a directory")
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
     reader = registry.find(head, path)
     if reader is None:
-        raise InputError(f"{path} is not an archive triage can read (detected: {_magic(head)})")
-    source = Source(name, "", lambda: open(path, "rb"), info.st_size, head, path=path, raw=name)
+        raise InputError(f"{_shown(path)} is not an archive triage can read (detected: {_magic(head)})")
+    source = Source(shown, "", lambda: open(path, "rb"), info.st_size, head, path=path, raw=name)
     return reader, source
+
+
+def _unopenable(path: Path, reader: ModuleType, source: Source, exc: OpenError) -> InputError:
+    if source.path is not None and reader.__name__.endswith(".directory"):
+        return InputError(f"cannot read directory {_shown(path)}: {exc}")
+    what = _what(reader, source)
+    return InputError(f"{_shown(path)} looks like {what} but cannot be opened (corrupt or truncated: {exc})")
+
+
+def _shown(path: Path) -> str:
+    """The drop path as given, escaped like member names (it may come from the adversary)."""
+    return display(str(path))
 
 
 def _no_open():  # type: ignore[no-untyped-def]
@@ -143,7 +173,8 @@ def _read(entries: Iterator[Entry], source: Source, ctx: Context, depth: int) ->
     finally:
         close = getattr(entries, "close", None)
         if close is not None:
-            close()
+            with contextlib.suppress(Exception):
+                close()
 
 
 def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[Member | Skipped]:
@@ -157,7 +188,9 @@ def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[M
         return
     if not budget.time_left():
         budget.halted = reasons.TIME
-        yield Skipped(path, reasons.TIME, f"reading took over {limits.seconds:g} s: this and later ones not read")
+        yield Skipped(
+            path, reasons.TIME, f"reading took over {limits.seconds:g} s: this and later ones not read"
+        )
         return
     if entry.kind == DIR:
         return
@@ -196,7 +229,9 @@ def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[M
         return
     yield Member(path, data, entry.mtime, (reasons.DUPLICATE,) if first else ())
     if first:
-        yield Skipped(path, reasons.DUPLICATE, f"same name as '{first}' (exactly or by case); read as '{path}'")
+        yield Skipped(
+            path, reasons.DUPLICATE, f"same name as '{first}' (exactly or by case); read as '{path}'"
+        )
     yield from _nested(path, raw, data, ctx, depth)
 
 
@@ -239,7 +274,11 @@ def _nested(path: str, raw: str, data: bytes, ctx: Context, depth: int) -> Itera
         return
     source = Source.from_bytes(path, raw, data, HEAD_BYTES)
     if depth + 1 > ctx.limits.depth:
-        yield Skipped(path, reasons.DEPTH, f"{_what(reader, source)} nested over {ctx.limits.depth} levels deep: not opened")
+        yield Skipped(
+            path,
+            reasons.DEPTH,
+            f"{_what(reader, source)} nested over {ctx.limits.depth} levels deep: not opened",
+        )
         return
     try:
         entries = reader.iter_members(source, ctx)

@@ -60,9 +60,7 @@ class Source:
     @classmethod
     def from_bytes(cls, display: str, raw: str, data: bytes, head_bytes: int) -> Source:
         """A nested archive held in memory (a member already read under the limits)."""
-        return cls(
-            display, display + "!", lambda: io.BytesIO(data), len(data), data[:head_bytes], raw=raw
-        )
+        return cls(display, display + "!", lambda: io.BytesIO(data), len(data), data[:head_bytes], raw=raw)
 
 
 @dataclass

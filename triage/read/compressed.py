@@ -37,7 +37,7 @@ def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
         stream, counting, at_eof = decompressor(fmt, raw)
     except Exception as exc:  # noqa: BLE001
         raw.close()
-        raise OpenError(f"{fmt} stream cannot be opened: {short(exc)}", classify(exc)) from None
+        raise OpenError(short(exc), classify(exc)) from None
     charged = Charging(stream, ctx.budget, at_eof, partial=fmt != ZSTD)
     if tar.looks_like_tar(first):
         return tar.iter_stream(charged, ctx, counting=counting, close=raw.close)  # type: ignore[arg-type]
@@ -45,7 +45,11 @@ def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
     if not source.nested:  # at the top the drop file itself is the container: "x.gz!x"
         name = f"{source.raw}!{name}"
     entry = Entry(
-        name, FILE, open=lambda: charged, compressed=lambda: counting.count, charged=True  # type: ignore[arg-type,return-value]
+        name,
+        FILE,
+        open=lambda: charged,
+        compressed=lambda: counting.count,
+        charged=True,  # type: ignore[arg-type,return-value]
     )
     return _single(entry, raw.close)
 
@@ -87,7 +91,7 @@ def _peek(source: Source, fmt: str, size: int = tar.BLOCK) -> bytes:
         pass
     except Exception as exc:  # noqa: BLE001
         if not got:
-            raise OpenError(f"{fmt} stream cannot be decompressed: {short(exc)}", classify(exc)) from None
+            raise OpenError(short(exc), classify(exc)) from None
     finally:
         raw.close()
     return got

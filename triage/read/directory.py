@@ -17,7 +17,9 @@ from typing import BinaryIO
 from triage.read import reasons
 from triage.read.base import DIR, FILE, LINK, SKIP, SPECIAL, Context, Entry, OpenError, Source, short
 
-_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
 
@@ -34,7 +36,7 @@ def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
     try:
         first = _listing(source.path)
     except OSError as exc:
-        raise OpenError(f"cannot list directory: {short(exc)}", reasons.UNREADABLE) from None
+        raise OpenError(short(exc), reasons.UNREADABLE) from None
     return _walk(first)
 
 

@@ -20,12 +20,9 @@ NAME_UNSAFE = "name-unsafe"  # NUL, control characters, bidi override, not UTF-8
 DUPLICATE = "duplicate-name"  # same or case-colliding name (the member is still triaged)
 EMPTY_DIR = "directory"  # kept only for completeness; directories are not files
 
-ALL = (
-    PATH_TRAVERSAL, LINK, SPECIAL, ENCRYPTED, UNSUPPORTED, CORRUPT, TRUNCATED, BOMB, TOO_LARGE,
-    DEPTH, COUNT, TOTAL, TIME, NAME_UNSAFE, DUPLICATE,
-)
-
-# Added with the readers:
 UNREADABLE = "unreadable"  # directory drop: permission denied or I/O error on an entry
 
-ALL = ALL + (UNREADABLE,)
+ALL = (
+    PATH_TRAVERSAL, LINK, SPECIAL, ENCRYPTED, UNSUPPORTED, CORRUPT, TRUNCATED, BOMB, TOO_LARGE,
+    DEPTH, COUNT, TOTAL, TIME, NAME_UNSAFE, DUPLICATE, UNREADABLE,
+)  # fmt: skip

@@ -14,13 +14,28 @@ from pathlib import Path
 from typing import BinaryIO
 
 from triage.read import reasons
-from triage.read.base import DIR, FILE, LINK, SKIP, SPECIAL, Context, Entry, OpenError, Source, classify, short
+from triage.read.base import (
+    DIR,
+    FILE,
+    LINK,
+    SKIP,
+    SPECIAL,
+    Context,
+    Entry,
+    OpenError,
+    Source,
+    classify,
+    short,
+)
 from triage.read.limits import MAX_HEADER_BYTES, Exceeded
 from triage.read.streams import Counting
 
 BLOCK = tarfile.BLOCKSIZE
 _EXTENSION_TYPES = (
-    tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
     tarfile.SOLARIS_XHDTYPE,
 )
 
@@ -103,12 +118,15 @@ def iter_stream(
         raise OpenError(exc.detail, exc.reason) from None
     except Exception as exc:  # noqa: BLE001 - any library failure means "cannot open"
         close()
-        raise OpenError(f"tar archive cannot be opened: {short(exc)}", classify(exc)) from None
+        raise OpenError(short(exc), classify(exc)) from None
     return _entries(tf, tracked, ctx, counting, close)
 
 
 def _entries(
-    tf: tarfile.TarFile, tracked: _Tracked, ctx: Context, counting: Counting | None,
+    tf: tarfile.TarFile,
+    tracked: _Tracked,
+    ctx: Context,
+    counting: Counting | None,
     close: Callable[[], None],
 ) -> Iterator[Entry]:
     last: Entry | None = None
@@ -125,8 +143,14 @@ def _entries(
                 return
             tf.members.clear()  # tarfile keeps every header otherwise; we never look back
             if info is None:
-                if tracked.eof and tracked.count < tf.offset + BLOCK and (last is None or last.outcome not in broken):
-                    yield Entry(None, SKIP, reason=reasons.TRUNCATED, detail=_after(last, "archive ends early"))
+                if (
+                    tracked.eof
+                    and tracked.count < tf.offset + BLOCK
+                    and (last is None or last.outcome not in broken)
+                ):
+                    yield Entry(
+                        None, SKIP, reason=reasons.TRUNCATED, detail=_after(last, "archive ends early")
+                    )
                 return
             last = _entry(tf, info, counting)
             yield last
@@ -158,6 +182,10 @@ def _entry(tf: tarfile.TarFile, info: tarfile.TarInfo, counting: Counting | None
         start = counting.count
         compressed = lambda: counting.count - start  # noqa: E731
     return Entry(
-        name, FILE, open=lambda: tf.extractfile(info), mtime=mtime,  # type: ignore[arg-type, return-value]
-        compressed=compressed, charged=counting is not None,
+        name,
+        FILE,
+        open=lambda: tf.extractfile(info),
+        mtime=mtime,  # type: ignore[arg-type, return-value]
+        compressed=compressed,
+        charged=counting is not None,
     )

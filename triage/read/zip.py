@@ -21,13 +21,27 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from triage.read import reasons
-from triage.read.base import DIR, FILE, LINK, SKIP, SPECIAL, Context, Entry, OpenError, Source, classify, short
+from triage.read.base import (
+    DIR,
+    FILE,
+    LINK,
+    SKIP,
+    SPECIAL,
+    Context,
+    Entry,
+    OpenError,
+    Source,
+    classify,
+    short,
+)
 from triage.read.limits import READ_CHUNK, XZ_MEMLIMIT
 from triage.read.names import display, from_bytes
 
 SUPPORTED_METHODS = {
-    zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
-    zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma",
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
 }
 KNOWN_METHODS = {9: "deflate64", 10: "PKWARE imploding", 6: "implode", 93: "zstd", 95: "xz", 98: "ppmd"}
 AES_METHOD = 99
@@ -50,7 +64,7 @@ def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
         overlaps = _overlaps(handle, infos)
     except Exception as exc:  # noqa: BLE001 - any failure here means the zip cannot be opened
         handle.close()
-        raise OpenError(f"zip archive cannot be opened: {short(exc)}", classify(exc)) from None
+        raise OpenError(short(exc), classify(exc)) from None
     return _entries(archive, handle, infos, overlaps, source, ctx)
 
 
@@ -65,8 +79,11 @@ def _overlaps(handle: BinaryIO, infos: list[zipfile.ZipInfo]) -> dict[int, str]:
     """Entries whose local header + data share bytes with another entry's: {index: detail}."""
     spans = []
     for index, info in enumerate(infos):
-        handle.seek(info.header_offset)
-        header = handle.read(30)
+        try:
+            handle.seek(info.header_offset)
+            header = handle.read(30)
+        except (OSError, ValueError, OverflowError):
+            continue  # an impossible offset: zipfile reports the entry as corrupt when opened
         if len(header) < 30 or not header.startswith(_LOCAL):
             continue  # zipfile reports this entry as corrupt when it is opened
         name_len, extra_len = struct.unpack("<HH", header[26:30])
@@ -89,8 +106,12 @@ def _overlaps(handle: BinaryIO, infos: list[zipfile.ZipInfo]) -> dict[int, str]:
 
 
 def _entries(
-    archive: zipfile.ZipFile, handle: BinaryIO, infos: list[zipfile.ZipInfo],
-    overlaps: dict[int, str], source: Source, ctx: Context,
+    archive: zipfile.ZipFile,
+    handle: BinaryIO,
+    infos: list[zipfile.ZipInfo],
+    overlaps: dict[int, str],
+    source: Source,
+    ctx: Context,
 ) -> Iterator[Entry]:
     try:
         for index, info in enumerate(infos):
@@ -118,14 +139,18 @@ def _entry(
     if info.compress_type not in SUPPORTED_METHODS:
         method = KNOWN_METHODS.get(info.compress_type, "unknown")
         return Entry(
-            name, SKIP, reason=reasons.UNSUPPORTED,
+            name,
+            SKIP,
+            reason=reasons.UNSUPPORTED,
             detail=f"compression method {info.compress_type} ({method}) not supported",
         )
     compressed = None
     if info.compress_type != zipfile.ZIP_STORED:
         size = max(1, min(info.compress_size, source.size))
         compressed = lambda: size  # noqa: E731
-    return Entry(name, FILE, open=lambda: open_member(archive, info), mtime=_mtime(info), compressed=compressed)
+    return Entry(
+        name, FILE, open=lambda: open_member(archive, info), mtime=_mtime(info), compressed=compressed
+    )
 
 
 def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
