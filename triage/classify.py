@@ -26,8 +26,18 @@ DERIVED_SOURCE_SHARE = 0.6
 # ...and the aligned material includes at least this much specific code (weight ~ lines): a
 # forgery that reuses the license header, docstring and imports shares no code.
 MIN_MATCHED_CODE = 2.0
-# A truncation keeps the candidate's beginning: everything in the drop file comes from it.
+# Everything in the drop file comes from one candidate (a truncation, an excerpt): derived, if
+# the shared lines carry at least this much specific weight (not only boilerplate).
 TRUNCATION_DROP_SHARE = 0.95
+MIN_CONTAINED_WEIGHT = 1.5
+# Specific body code of the candidate that survives in the drop file (a chimera: the first
+# part of a real file followed by new code): at least this much code weight, and this share
+# of the candidate's code. A forgery reusing header, docstring and imports carries none.
+BODY_MATCHED_CODE = 2.0
+BODY_CODE_SHARE = 0.15
+# Token runs: nearly all of the drop file's token 5-grams come from the candidate.
+TOKEN_ALL = 0.9
+MIN_TOKEN_SHINGLES = 30
 # Token 5-gram containment that proves derivation when lines do not align (minified, re-wrapped).
 TOKEN_DERIVED = 0.7
 MIN_TOKENS_FOR_TOKEN_EVIDENCE = 40
@@ -74,17 +84,24 @@ def _derived(s: Scored, siblings_like_shape: int, is_text: bool) -> tuple[bool, 
         if c.containment_drop >= BINARY_DERIVED or c.containment_source >= BINARY_DERIVED:
             return True, f"{c.containment_drop:.0%} of its chunks come from an internal binary"
         return False, ""
-    if c.containment_drop >= TRUNCATION_DROP_SHARE and c.matched_lines >= 3 and c.matched_code >= 1.0:
+    if (c.containment_drop >= TRUNCATION_DROP_SHARE and c.matched_lines >= 3
+            and c.matched_weight >= MIN_CONTAINED_WEIGHT):
         return True, f"{c.containment_drop:.0%} of it is internal content (weighted)"
     if c.matched_code >= MIN_MATCHED_CODE:
         if c.containment_drop >= DERIVED_DROP_SHARE:
             return True, f"{c.containment_drop:.0%} of it aligns with internal content (boilerplate discounted)"
         if c.containment_source >= DERIVED_SOURCE_SHARE:
             return True, f"{c.containment_source:.0%} of an internal file survives in it"
-    if c.token_containment >= TOKEN_DERIVED and c.drop_lines and c.matched_lines <= 0.5 * c.drop_lines:
-        return True, f"{c.token_containment:.0%} of its token runs come from internal content (reformatted)"
-    if c.shape_ratio >= SHAPE_DERIVED and c.source_lines >= MIN_SHAPE_LINES and siblings_like_shape <= 1:
-        return True, f"its code structure matches one internal file ({c.shape_ratio:.0%}) with names or values changed"
+    if c.matched_code >= BODY_MATCHED_CODE and c.code_source >= BODY_CODE_SHARE:
+        return True, (f"{c.code_source:.0%} of an internal file's specific code survives in it"
+                      f" ({c.matched_code:.0f} lines' weight)")
+    tc, shape = c.token_containment or 0.0, c.shape_ratio or 0.0
+    if tc >= TOKEN_ALL and c.token_shingles >= MIN_TOKEN_SHINGLES:
+        return True, f"{tc:.0%} of its token runs come from internal content"
+    if tc >= TOKEN_DERIVED and c.drop_lines and c.matched_lines <= 0.5 * c.drop_lines:
+        return True, f"{tc:.0%} of its token runs come from internal content (reformatted)"
+    if shape >= SHAPE_DERIVED and c.source_lines >= MIN_SHAPE_LINES and siblings_like_shape <= 1:
+        return True, f"its code structure matches one internal file ({shape:.0%}) with names or values changed"
     return False, ""
 
 
@@ -95,9 +112,9 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
     if not scored:
         return Decision(Verdict.FABRICATED, round(strength, 3),
                         ("no internal content shares specific lines, tokens or structure with it",), ())
-    shape_like = {s.lineage for s in scored if s.cmp.shape_ratio >= SHAPE_DERIVED}
+    shape_like = {s.lineage for s in scored if (s.cmp.shape_ratio or 0.0) >= SHAPE_DERIVED}
     ranked = sorted(scored, key=lambda s: (-s.cmp.containment_drop, -s.cmp.containment_source,
-                                           -s.cmp.token_containment, s.key))
+                                           -(s.cmp.token_containment or 0.0), s.key))
     derived = []
     for s in ranked:
         ok, why = _derived(s, len(shape_like), is_text)
@@ -105,9 +122,9 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
             derived.append((s, why))
     if derived:
         best, why = max(derived, key=lambda t: (t[0].cmp.containment_drop + t[0].cmp.containment_source,
-                                                 t[0].cmp.token_containment, -t[0].key))
-        conf = strength * min(1.0, 0.5 + max(best.cmp.containment_drop, best.cmp.token_containment,
-                                             best.cmp.shape_ratio) / 2)
+                                                 t[0].cmp.token_containment or 0.0, -t[0].key))
+        conf = strength * min(1.0, 0.5 + max(best.cmp.containment_drop, best.cmp.token_containment or 0.0,
+                                             best.cmp.shape_ratio or 0.0) / 2)
         return Decision(Verdict.ALTERED, round(conf, 3), (why,), (best,))
     # Several sources together (concatenation)?
     if is_text:
@@ -118,7 +135,7 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
                             (f"{union:.0%} of it is the concatenation of {len(parts)} internal files",),
                             tuple(parts), union)
     closest = ranked[0]
-    top = max(closest.cmp.containment_drop, closest.cmp.token_containment if not is_text else 0.0)
+    top = closest.cmp.containment_drop
     conf = strength * (1.0 - top / 2)
     reason = (f"closest internal content explains only {closest.cmp.containment_drop:.0%} of it"
               f" ({closest.cmp.matched_code:.1f} specific code lines in common)")

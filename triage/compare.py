@@ -8,80 +8,112 @@ header, common import, generated banner) is weak evidence that one file derives 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import xxhash
+from rapidfuzz.distance import LCSseq
 
 from triage.fingerprint import text as T
 
 # Lines whose first characters say "comment" or "import": shared prologue, not derived code.
-_COMMENT_RE = re.compile(r"^(#(?!include|define|if|pragma)|//|/\*|\*|<!--|--|;|\"\"\"|''')")
-_IMPORT_RE = re.compile(r"^(import|from\S*import|#include|using|require\(|const\S*=require\(|package|use)")
+_COMMENT_RE = re.compile(r"^(#(?!include|define|if|pragma)|//|/\*|\*|<!--|--|;|\"\"\"|\'\'\')")
+_IMPORT_RE = re.compile(
+    r"^(import\s|from\s+\S+\s+import\b|#\s*include\b|using\s|package\s|use\s|require\(|@import\b"
+    r"|(var|let|const)\s+[\w${},:\s]*=\s*require\(|[\w$]+\s*=\s*require\(|export\s.*\sfrom\s)"
+)
 # Diff hunks shown per altered file, and lines per hunk, in the report.
 MAX_HUNKS = 8
 MAX_HUNK_LINES = 24
+# Binaries up to this size are aligned byte by byte when their sizes differ (bit-parallel LCS:
+# 64 KiB x 64 KiB costs ~64M word operations).
+BYTE_LCS_MAX = 64 * 1024
+# A drop file this much aligned with a candidate line by line needs no token-level figures.
+SETTLED_BY_LINES = 0.9
 # Binaries of equal size are 'byte-patched' when at most this share of bytes differ.
-MAX_PATCHED_BYTE_SHARE = 0.05
+MAX_PATCHED_BYTE_SHARE = 0.10
 
 
-@dataclass
 class View:
-    text: str | None  # newline-normalized text, None for binaries
-    raw_lines: list[str]  # the text's lines (for diffs)
-    lines: list[str]  # ws-stripped non-blank lines
-    hashes: np.ndarray  # per entry of ``lines`` (or binary chunk)
-    informative: np.ndarray
-    category: list[str]  # per line: "comment" | "import" | "code"
-    shape_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
-    token_shingles: set[int] = field(default_factory=set)
-    tokens: list[str] = field(default_factory=list)
-    data: bytes = b""
+    """The analysed form of one content. Token-level views are computed on first use only:
+    most comparisons are settled by line alignment and never need them."""
+
+    def __init__(self, text: str | None, raw_lines: list[str], lines: list[str], hashes: np.ndarray,
+                 informative: np.ndarray, category: list[str], data: bytes = b""):
+        self.text = text  # newline-normalized text, None for binaries
+        self.raw_lines = raw_lines  # the text's lines (for diffs)
+        self.lines = lines  # ws-stripped non-blank lines
+        self.hashes = hashes  # per entry of ``lines`` (or binary chunk)
+        self.informative = informative
+        self.category = category  # per line: "comment" | "import" | "code"
+        self.data = data
 
     @property
     def is_text(self) -> bool:
         return self.text is not None
+
+    @cached_property
+    def _tokenized(self) -> tuple[list[str], np.ndarray]:
+        if self.text is None:
+            return [], np.zeros(0, dtype=np.uint32)
+        toks, shape_lines = T.tokens_and_shape_lines(self.text)
+        return toks, T.line_hashes(shape_lines)
+
+    @property
+    def tokens(self) -> list[str]:
+        return self._tokenized[0]
+
+    @property
+    def shape_hashes(self) -> np.ndarray:
+        """Per line with code: hash of its identifier/literal-abstracted token sequence."""
+        return self._tokenized[1]
+
+    @cached_property
+    def token_shingles(self) -> set[int]:
+        toks = self.tokens
+        return set(T.shingle_hashes(T.token_hashes(toks), 5).tolist()) if toks else set()
+
+
+def categories(raw_lines: list[str]) -> list[str]:
+    """Per non-blank line (the lines ``ws_lines`` keeps): comment, import or code."""
+    cats = []
+    in_doc = False
+    for line in raw_lines:
+        sq = line.strip()
+        if not sq:
+            continue
+        quotes = sq.count('"""') + sq.count("\'\'\'")
+        if in_doc or quotes:
+            cats.append("comment")
+            if quotes % 2 == 1:
+                in_doc = not in_doc
+        elif _COMMENT_RE.match(sq):
+            cats.append("comment")
+        elif _IMPORT_RE.match(sq):
+            cats.append("import")
+        else:
+            cats.append("code")
+    return cats
 
 
 def text_view(text: str, data: bytes = b"") -> View:
     norm = T.normalize_newlines(text)
     raw = norm.split("\n")
     lines = T.ws_lines(norm)
-    cats = []
-    in_doc = False
-    for s in lines:
-        quotes = s.count('"""') + s.count("'''")
-        if in_doc or quotes:
-            cats.append("comment")
-            if quotes % 2 == 1:
-                in_doc = not in_doc
-            continue
-        if _COMMENT_RE.match(s):
-            cats.append("comment")
-        elif _IMPORT_RE.match(s):
-            cats.append("import")
-        else:
-            cats.append("code")
-    shape_lines = []
-    for line in raw:
-        _toks, shapes = T.tokens(line)
-        if shapes:
-            shape_lines.append(" ".join(shapes))
-    toks, _ = T.tokens(norm)
-    sh = T.shingle_hashes(T.token_hashes(toks), 5) if toks else np.zeros(0, dtype=np.uint32)
-    return View(norm, raw, lines, T.line_hashes(lines), T.informative(lines), cats,
-                shape_hashes=T.line_hashes(shape_lines), token_shingles=set(sh.tolist()), tokens=toks,
-                data=data)
+    cats = categories(raw)
+    if len(cats) != len(lines):  # a line of only exotic whitespace: fall back to "all code"
+        cats = ["code"] * len(lines)
+    return View(norm, raw, lines, T.line_hashes(lines), T.informative(lines), cats, data)
 
 
 def binary_view(data: bytes) -> View:
     from triage.fingerprint.binary import chunk_hashes
 
     h = chunk_hashes(data)
-    return View(None, [], [], h, np.ones(len(h), dtype=bool), ["code"] * len(h), data=data)
+    return View(None, [], [], h, np.ones(len(h), dtype=bool), ["code"] * len(h), data)
 
 
 @dataclass(frozen=True)
@@ -89,14 +121,18 @@ class Comparison:
     containment_drop: float  # weighted share of the drop file found (aligned) in the candidate
     containment_source: float  # weighted share of the candidate found in the drop file
     matched_code: float  # weight of matched code lines (not comments or imports)
+    matched_weight: float  # weight of all matched drop lines (specific lines weigh ~1, boilerplate ~0)
     matched_lines: int
     drop_lines: int
     source_lines: int
     inserted: int  # lines in the drop file not aligned with the candidate
     deleted: int  # candidate lines not aligned with the drop file
-    token_containment: float  # share of drop token 5-grams present in the candidate
-    shape_ratio: float  # sequence similarity of the identifier-abstracted lines
+    token_containment: float | None  # share of drop token 5-grams in the candidate (None: not needed)
+    shape_ratio: float | None  # LCS similarity of the identifier-abstracted lines (None: not needed)
     matched_drop_mask: np.ndarray  # per drop line: aligned with this candidate
+    token_shingles: int  # distinct token 5-grams of the drop file (0 when not computed)
+    code_drop: float  # weighted share of the drop file's code lines aligned (comments, imports aside)
+    code_source: float  # weighted share of the candidate's code lines aligned
     prefix: bool  # the drop file is the candidate's beginning (truncation)
     byte_diff: int | None = None  # binaries of equal size: bytes that differ
 
@@ -109,9 +145,16 @@ def _weights(view: View, weight: WeightFn) -> np.ndarray:
     return np.where(view.informative, w, 0.0)
 
 
+def _code_mask(v: View) -> np.ndarray:
+    if len(v.category) != len(v.hashes):
+        return np.ones(len(v.hashes), dtype=bool)
+    return np.fromiter((k == "code" for k in v.category), dtype=bool, count=len(v.category))
+
+
 def compare(d: View, c: View, weight: WeightFn) -> Comparison:
-    sm = difflib.SequenceMatcher(None, d.hashes.tolist(), c.hashes.tolist(), autojunk=False)
-    blocks = sm.get_matching_blocks()
+    # Longest-common-subsequence alignment of the line hashes (bit-parallel, C++): linear-ish
+    # even for files of tens of thousands of lines, where difflib is quadratic.
+    blocks = LCSseq.opcodes(d.hashes.tolist(), c.hashes.tolist()).as_matching_blocks()
     md = np.zeros(len(d.hashes), dtype=bool)
     mc = np.zeros(len(c.hashes), dtype=bool)
     for a, b, n in blocks:
@@ -121,50 +164,67 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
     # Novel drop lines (never seen internally) weigh fully: they are what a forger adds.
     cd = float(wd[md].sum() / wd.sum()) if wd.sum() > 0 else 0.0
     cs = float(wc[mc].sum() / wc.sum()) if wc.sum() > 0 else 0.0
-    code = np.array([k == "code" for k in d.category], dtype=bool) if d.category else np.zeros(0, dtype=bool)
-    matched_code = float(wd[md & code].sum()) if len(code) == len(md) else float(wd[md].sum())
-    tc = 0.0
-    if d.token_shingles:
-        tc = len(d.token_shingles & c.token_shingles) / len(d.token_shingles)
-    shape = 0.0
-    if len(d.shape_hashes) and len(c.shape_hashes):
-        ss = difflib.SequenceMatcher(None, d.shape_hashes.tolist(), c.shape_hashes.tolist(), autojunk=False)
-        shape = ss.ratio()
+    code = _code_mask(d)
+    ccode = _code_mask(c)
+    matched_code = float(wd[md & code].sum())
+    code_drop = matched_code / float(wd[code].sum()) if wd[code].sum() > 0 else 0.0
+    code_source = float(wc[mc & ccode].sum() / wc[ccode].sum()) if wc[ccode].sum() > 0 else 0.0
+    tc = shape = None
+    if d.is_text and c.is_text and not (cd >= SETTLED_BY_LINES and matched_code >= 2.0):
+        tc = len(d.token_shingles & c.token_shingles) / len(d.token_shingles) if d.token_shingles else 0.0
+        shape = 0.0
+        if len(d.shape_hashes) and len(c.shape_hashes):
+            shape = float(LCSseq.normalized_similarity(d.shape_hashes.tolist(), c.shape_hashes.tolist()))
     n_match = int(md.sum())
     prefix = n_match > 0 and bool(md.all()) and len(c.hashes) > len(d.hashes) and bool(mc[: len(d.hashes)].all())
     byte_diff = None
-    if not d.is_text and not c.is_text and len(d.data) == len(c.data) and d.data:
-        a = np.frombuffer(d.data, dtype=np.uint8)
-        b = np.frombuffer(c.data, dtype=np.uint8)
-        n_diff = int(np.count_nonzero(a != b))
+    if not d.is_text and not c.is_text and d.data and c.data:
+        if len(d.data) == len(c.data):
+            a = np.frombuffer(d.data, dtype=np.uint8)
+            b = np.frombuffer(c.data, dtype=np.uint8)
+            n_diff = int(np.count_nonzero(a != b))
+        elif max(len(d.data), len(c.data)) <= BYTE_LCS_MAX:
+            # Small binaries have too few chunks to compare: align the bytes themselves.
+            n_diff = max(len(d.data), len(c.data)) - int(LCSseq.similarity(d.data, c.data))
+        else:
+            n_diff = len(d.data)
         byte_diff = n_diff if n_diff <= MAX_PATCHED_BYTE_SHARE * len(d.data) else None
-    return Comparison(cd, cs, matched_code, n_match, len(d.hashes), len(c.hashes), int((~md).sum()),
-                      int((~mc).sum()), tc, shape, md, prefix, byte_diff)
+    return Comparison(cd, cs, matched_code, float(wd[md].sum()), n_match, len(d.hashes), len(c.hashes), int((~md).sum()),
+                      int((~mc).sum()), tc, shape, md, len(d.token_shingles) if tc is not None else 0, code_drop, code_source, prefix, byte_diff)
 
 
-def diff_hunks(d: View, c: View, source_label: str, drop_label: str) -> list[dict]:
-    """Unified-diff hunks (source -> drop), capped for the report."""
+def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:
+    """Unified-diff hunks (source -> drop) from an LCS alignment of the lines, capped for the report."""
     if not d.is_text or not c.is_text:
         return []
-    hunks: list[dict] = []
-    diff = difflib.unified_diff(c.raw_lines, d.raw_lines, fromfile=source_label, tofile=drop_label, n=1,
-                                lineterm="")
-    current: dict | None = None
-    for line in diff:
-        if line.startswith("---") or line.startswith("+++"):
-            continue
-        if line.startswith("@@"):
-            if len(hunks) >= MAX_HUNKS:
-                break
-            current = {"header": line, "lines": [], "truncated": False}
-            hunks.append(current)
-            continue
-        if current is None:
-            continue
-        if len(current["lines"]) < MAX_HUNK_LINES:
-            current["lines"].append(line[:300])
+    a, b = c.raw_lines, d.raw_lines
+    ops = [op for op in LCSseq.opcodes(a, b) if op.tag != "equal"]
+    # Group changes whose context windows touch into one hunk, as unified diff does.
+    groups: list[list] = []
+    for op in ops:
+        if groups and op.src_start - groups[-1][-1].src_end <= 2 * context:
+            groups[-1].append(op)
         else:
-            current["truncated"] = True
+            groups.append([op])
+    hunks: list[dict] = []
+    for group in groups[:MAX_HUNKS]:
+        s0 = max(0, group[0].src_start - context)
+        s1 = min(len(a), group[-1].src_end + context)
+        d0 = max(0, group[0].dest_start - context)
+        d1 = min(len(b), group[-1].dest_end + context)
+        lines: list[str] = []
+        pos = s0
+        for op in group:
+            lines += [" " + x for x in a[pos : op.src_start]]
+            lines += ["-" + x for x in a[op.src_start : op.src_end]]
+            lines += ["+" + x for x in b[op.dest_start : op.dest_end]]
+            pos = op.src_end
+        lines += [" " + x for x in a[pos:s1]]
+        header = f"@@ -{s0 + 1},{s1 - s0} +{d0 + 1},{d1 - d0} @@"
+        hunks.append({"header": header, "lines": [x[:300] for x in lines[:MAX_HUNK_LINES]],
+                      "truncated": len(lines) > MAX_HUNK_LINES})
+    if len(groups) > MAX_HUNKS:
+        hunks.append({"header": f"... {len(groups) - MAX_HUNKS} more hunks", "lines": [], "truncated": True})
     return hunks
 
 
@@ -199,7 +259,7 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
             kinds.append("constants-changed")
         if kinds:
             return kinds
-    if len(d.raw_lines) <= 3 and len(c.raw_lines) > 10 and cmp.token_containment >= 0.5:
+    if len(d.raw_lines) <= 3 and len(c.raw_lines) > 10 and (cmp.token_containment or 0.0) >= 0.5:
         return ["minified"]
     if cmp.prefix:
         return ["truncated"]

@@ -10,6 +10,7 @@ Candidates come from indexed lookups only, never from a pass over the inventory:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,40 @@ PER_LOOKUP = 6
 MAX_CANDIDATES = 16
 # Same-path candidates: the most recent versions held at that path.
 SAME_PATH_VERSIONS = 4
+
+
+# Analysed candidate views kept across the files of one scan (the same internal files are
+# candidates of many dropped files); bounded by the bytes of the contents behind them.
+VIEW_CACHE_BYTES = 256 * 1024 * 1024
+
+
+class ViewCache:
+    """Content id -> (row, View), least recently used first out, bounded by content bytes."""
+
+    def __init__(self, max_bytes: int = VIEW_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.items: OrderedDict[int, tuple[dict, View | None]] = OrderedDict()
+
+    def get(self, store: SQLiteStore, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
+        out = {}
+        missing = []
+        for cid in cids:
+            if cid in self.items:
+                self.items.move_to_end(cid)
+                out[cid] = self.items[cid]
+            else:
+                missing.append(cid)
+        for cid, row in store.content_rows(missing).items():
+            view = view_of(row["body"], row["kind"]) if row["body"] is not None else None
+            out[cid] = (row, view)
+            size = len(row["body"] or b"")
+            self.items[cid] = out[cid]
+            self.used += size
+            while self.used > self.max_bytes and len(self.items) > 1:
+                _, (old, _v) = self.items.popitem(last=False)
+                self.used -= len(old["body"] or b"")
+        return out
 
 
 @dataclass
@@ -93,23 +128,23 @@ def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | No
     return picked[:MAX_CANDIDATES]
 
 
-def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str | None) -> Matched | None:
+def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str | None,
+          cache: ViewCache | None = None) -> Matched | None:
     """Compare a dropped file with its candidates (None when it cannot be analysed as text or bytes)."""
     dview = view_of(data, fp.kind)
     if dview is None:
         return None
     cids = find_candidates(store, fp, internal_path)
-    rows = store.content_rows(cids)
+    got = (cache or ViewCache()).get(store, cids)
+    rows = {cid: row for cid, (row, _v) in got.items()}
     hashes = set(dview.hashes.tolist())
     views: dict[int, View] = {}
     for cid in cids:
-        row = rows.get(cid)
-        if row is None or row["body"] is None or (row["kind"] == "text") != (fp.kind == "text"):
+        row, v = got.get(cid, (None, None))
+        if row is None or v is None or (row["kind"] == "text") != (fp.kind == "text"):
             continue
-        v = view_of(row["body"], row["kind"])
-        if v is not None:
-            views[cid] = v
-            hashes.update(v.hashes.tolist())
+        views[cid] = v
+        hashes.update(v.hashes.tolist())
     weight = line_weight(store.line_df(hashes)) if fp.kind == "text" else (lambda h: np.ones(len(h)))
     occ = store.occurrences(views)
     scored: list[Scored] = []

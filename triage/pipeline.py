@@ -24,7 +24,7 @@ from triage.fingerprint.binary import tlsh_distance
 from triage.fingerprint.minhash import from_bytes, jaccard
 from triage.inventory.indexer import iso
 from triage.inventory.store import SQLiteStore
-from triage.matcher import match
+from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.read import describe_drop, read_drop
 from triage.read.limits import Limits
@@ -137,9 +137,10 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
         ip = internal_path(p.member.path, roots)
         placed.append(FileAt(p.member.path, path_ids.get(ip), p.exact[0]))
 
+    cache = ViewCache()
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
-        findings[p.member.path] = _fuzzy_finding(store, p, internal_path(p.member.path, roots))
+        findings[p.member.path] = _fuzzy_finding(store, p, internal_path(p.member.path, roots), cache)
 
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy, key=lambda p: p.index)
@@ -229,8 +230,11 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     sim = {
         "containment_drop": round(cmp.containment_drop, 4),
         "containment_source": round(cmp.containment_source, 4),
-        "token_containment": round(cmp.token_containment, 4),
-        "shape_ratio": round(cmp.shape_ratio, 4),
+        "token_containment": None if cmp.token_containment is None else round(cmp.token_containment, 4),
+        "shape_ratio": None if cmp.shape_ratio is None else round(cmp.shape_ratio, 4),
+        "code_drop": round(cmp.code_drop, 4),
+        "code_source": round(cmp.code_source, 4),
+        "matched_code": round(cmp.matched_code, 2),
         "matched_lines": cmp.matched_lines,
         "drop_lines": cmp.drop_lines,
         "source_lines": cmp.source_lines,
@@ -243,9 +247,9 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     return sim
 
 
-def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str) -> Finding:
+def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -> Finding:
     fp = p.fp
-    m = match(store, fp, p.member.data, ip) if fp.kind in ("text", "binary") else None
+    m = match(store, fp, p.member.data, ip, cache) if fp.kind in ("text", "binary") else None
     informative = int(fp.informative.sum()) if len(fp.informative) else 0
     if m is None:
         decision = Decision(Verdict.FABRICATED, round(evidence_strength(informative), 3),
@@ -267,8 +271,7 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str) -> Finding:
                 "sha256": row["sha256"], "blob": row["git_oid"], "occurrences": match_recs,
                 "similarity": _similarity(fp, row, s.cmp),
                 "changes": {"kinds": kinds, "inserted": s.cmp.inserted, "deleted": s.cmp.deleted,
-                            "hunks": diff_hunks(m.drop_view, m.views[s.key],
-                                                match_recs[0]["path"] if match_recs else row["git_oid"], p.member.path)},
+                            "hunks": diff_hunks(m.drop_view, m.views[s.key])},
             })
             ev["matches"].extend(match_recs)
         ev["derived_from"] = sources

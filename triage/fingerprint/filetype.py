@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from functools import lru_cache
 
 # libmagic reads only the head of a file; 64 KiB is what `file` itself looks at by default.
@@ -37,12 +38,14 @@ def mime_type(data: bytes) -> str:
         return "application/octet-stream"
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
     sample = text[:65536]
-    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
-    return bad / len(sample)
+    return len(_CONTROL_RE.findall(sample)) / len(sample)
 
 
 def decode(data: bytes) -> tuple[str, str] | None:

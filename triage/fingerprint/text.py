@@ -102,6 +102,36 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     return toks, shapes
 
 
+def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
+    """One pass: the token stream (comments dropped) and, per line holding tokens, its shape."""
+    toks: list[str] = []
+    lines: list[str] = []
+    current: list[str] = []
+    pos = 0
+    for m in _TOKEN_RE.finditer(text):
+        if text.count("\n", pos, m.start()):
+            if current:
+                lines.append(" ".join(current))
+                current = []
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "com":
+            continue
+        tok = m.group()
+        toks.append(tok)
+        if kind == "id":
+            current.append(tok if tok in KEYWORDS else "I")
+        elif kind == "num":
+            current.append("0")
+        elif kind == "str":
+            current.append("S")
+        else:
+            current.append(tok)
+    if current:
+        lines.append(" ".join(current))
+    return toks, lines
+
+
 def token_hashes(toks: list[str]) -> np.ndarray:
     return np.fromiter((xxhash.xxh32_intdigest(t.encode("utf-8", "surrogatepass")) for t in toks),
                        dtype=np.uint32, count=len(toks))
