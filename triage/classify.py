@@ -29,7 +29,7 @@ MIN_MATCHED_CODE = 2.0
 # Everything in the drop file comes from one candidate (a truncation, an excerpt): derived, if
 # the shared lines carry at least this much specific weight (not only boilerplate).
 TRUNCATION_DROP_SHARE = 0.95
-MIN_CONTAINED_WEIGHT = 1.5
+MIN_CONTAINED_WEIGHT = 1.0
 # Specific body code of the candidate that survives in the drop file (a chimera: the first
 # part of a real file followed by new code): at least this much code weight, and this share
 # of the candidate's code. A forgery reusing header, docstring and imports carries none.

@@ -1,6 +1,7 @@
 """Records that cross module boundaries: frozen dataclasses and the Verdict enum.
 
-Data flows one way: drop -> Member -> Fingerprint -> Candidate -> Finding -> Report.
+Data flows one way: drop -> Member -> Fingerprint (triage.fingerprint) -> candidates
+(triage.matcher) -> Finding -> Report.
 Every record here is plain data (no I/O), so stages can be tested in isolation.
 """
 
@@ -54,55 +55,6 @@ class Skipped:
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    """Everything triage computes from one content's bytes (drop file or inventory blob)."""
-
-    sha256: str
-    git_oid: str
-    size: int
-    mime: str
-    kind: str  # "text" or "binary"
-    norm_sha256: str | None = None  # text with line endings/trailing space normalized
-    ws_sha256: str | None = None  # text with all whitespace removed (format-insensitive)
-    struct_sha256: str | None = None  # token stream with names/literals/comments abstracted
-    lines: tuple[int, ...] = ()  # per-line (or per-chunk for binaries) 32-bit hashes, in order
-    code_mask: tuple[bool, ...] = ()  # per entry of ``lines``: True when the line is code
-    struct_lines: tuple[int, ...] = ()  # per-line hashes of the abstracted token stream
-    minhash: bytes | None = None  # LeanMinHash.serialize() layout, little-endian
-    tlsh: str | None = None
-    language: str | None = None
-    encoding: str | None = None
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """Where an internal content lived: at one path, in which commits and when."""
-
-    path: str
-    blob: str  # git blob id of the internal content
-    sha256: str
-    commits: tuple[str, ...]  # commits that introduced this content at this path
-    first_seen: str | None  # ISO-8601 UTC
-    last_seen: str | None  # ISO-8601 UTC; None when still present at a tip
-    current: bool  # present at the tip of its source's default branch
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An internal content that a dropped file may derive from, with comparison figures."""
-
-    content_id: int
-    sha256: str
-    blob: str
-    occurrences: tuple[Occurrence, ...]
-    shared_lines: int = 0
-    jaccard: float = 0.0  # estimated from MinHash signatures
-    containment_drop: float = 0.0  # weighted share of the drop file found in the candidate
-    containment_source: float = 0.0  # weighted share of the candidate found in the drop file
-
-
-@dataclass(frozen=True)
 class Finding:
     """The verdict on one dropped file with its reasons and evidence (JSON-ready dict)."""
 
@@ -129,5 +81,7 @@ class Report:
     snapshot: dict[str, Any]
     summary: dict[str, int]
     generated_at: str
-    verdict_text: tuple[str, ...] = ()
+    verdict_text: tuple[str, ...] = ()  # the drop's verdict in plain sentences, first in every output
+    signatures: tuple[dict[str, Any], ...] = ()  # rule hits: {rule, kind, action, path, line, redacted, ...}
+    ruleset: dict[str, Any] = field(default_factory=dict)  # {"id": sha256 of sorted rule hashes, "rules": n}
     extra: dict[str, Any] = field(default_factory=dict)

@@ -26,6 +26,7 @@ from triage.inventory.indexer import iso
 from triage.inventory.store import SQLiteStore
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
+from triage.narrative import summarize
 from triage.read import describe_drop, read_drop
 from triage.read.limits import Limits
 
@@ -169,6 +170,7 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
         snapshot=snap,
         summary=summary,
         generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        verdict_text=summarize(files, skipped, snap),
     )
 
 

@@ -32,6 +32,8 @@ def to_dict(report: Report) -> dict[str, Any]:
             for f in report.files
         ],
         "skipped": [asdict(s) for s in report.skipped],
+        "signatures": list(report.signatures),
+        "ruleset": report.ruleset,
         **({"extra": report.extra} if report.extra else {}),
     }
 
@@ -60,4 +62,5 @@ def from_dict(doc: dict[str, Any]) -> Report:
     skipped = tuple(Skipped(s["path"], s["reason"], s.get("detail", "")) for s in doc.get("skipped", []))
     return Report(doc["schema"], doc.get("tool", {}), doc.get("drop", {}), doc.get("inventory", {}), files,
                   skipped, doc.get("snapshot", {}), doc.get("summary", {}), doc.get("generated_at", ""),
-                  tuple(doc.get("verdict_text", ())), doc.get("extra", {}))
+                  tuple(doc.get("verdict_text", ())), tuple(doc.get("signatures", ())), doc.get("ruleset", {}),
+                  doc.get("extra", {}))

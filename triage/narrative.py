@@ -1,0 +1,63 @@
+"""The drop's verdict in a few plain sentences a responder can forward (first in every output).
+
+A pure function of the findings: it states counts and dates that the report backs with
+evidence, and nothing the evidence does not say.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from triage.model import Finding, Skipped, Verdict
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: dict[str, Any],
+              signatures: Sequence[dict[str, Any]] = ()) -> tuple[str, ...]:
+    total = len(files)
+    by = Counter(f.verdict for f in files)
+    out: list[str] = []
+    genuine = by[Verdict.REAL] + by[Verdict.OUTDATED]
+    if total == 0:
+        out.append("The drop holds no file that could be triaged.")
+    else:
+        share = genuine / total
+        out.append(
+            f"Of {_n(total, 'file')} in the drop, {genuine} ({share:.0%}) are byte-for-byte internal content:"
+            f" {by[Verdict.REAL]} current and {by[Verdict.OUTDATED]} from older internal versions."
+        )
+    if snapshot.get("commit"):
+        d0, d1 = (snapshot.get("dates") or [None, None])[:2]
+        when = f"on {d0[:10]}" if d0 and d0 == d1 else f"between {(d0 or '?')[:10]} and {(d1 or '?')[:10]}"
+        out.append(
+            f"The exactly matching files fit the internal history {when}"
+            f" ({snapshot.get('support', 0)} of {snapshot.get('files', 0)} files consistent):"
+            " the copy was most likely taken then."
+        )
+    altered = [f for f in files if f.verdict is Verdict.ALTERED]
+    if altered:
+        kinds = Counter(k for f in altered for k in f.evidence.get("change_kinds", []))
+        top = ", ".join(k for k, _ in kinds.most_common(3))
+        trojan = sum(1 for f in altered if f.evidence.get("trojanized"))
+        line = f"{_n(len(altered), 'file')} were altered from internal files ({top})."
+        if trojan:
+            line = line[:-1] + f"; {trojan} of them insert suspicious code (see Containment)."
+        out.append(line)
+    fabricated = [f for f in files if f.verdict is Verdict.FABRICATED]
+    if fabricated:
+        at_real = sum(1 for f in fabricated if f.evidence.get("impersonates"))
+        line = f"{_n(len(fabricated), 'file')} are not derived from internal content (fabricated)"
+        out.append(line + (f", {at_real} of them at real internal paths." if at_real else "."))
+    rotate = {(s.get("rule"), s.get("redacted")) for s in signatures if s.get("action") == "rotate"}
+    if rotate:
+        out.append(f"{_n(len(rotate), 'credential')} in the drop must be rotated now (see Containment).")
+    if skipped:
+        reasons = Counter(s.reason for s in skipped)
+        out.append(f"{_n(len(skipped), 'member')} could not be triaged ("
+                   + ", ".join(f"{r}: {c}" for r, c in reasons.most_common()) + ").")
+    return tuple(out)
