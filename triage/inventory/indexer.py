@@ -178,6 +178,7 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
         "SELECT c.id, c.oid FROM refs r JOIN commits c ON c.id = r.commit_id WHERE r.source_id = ? AND r.name = 'latest'",
         (sid,)).fetchone()
     parent_state = store.state_at(parent_row[0]) if parent_row else {}
+    before = store.count("contents")
     with store.transaction():
         ids = {}
         for i, (path, data, _m) in enumerate(files):
@@ -192,7 +193,7 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
         rows += [(p, None, "000000") for p in parent_state if p not in state]
         store.add_changes(cid, rows)
         stats.commits_new = 1
-        stats.contents_new = len(set(ids.values()))
+        stats.contents_new = store.count("contents") - before
         refs = dict(store.conn.execute("SELECT name, commit_id FROM refs WHERE source_id = ?", (sid,)))
         refs[f"version/{version}"] = cid
         latest = max(refs.items(), key=lambda kv: _commit_date(store, kv[1]) if kv[0] != "latest" else -1)[1]
