@@ -110,6 +110,8 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--out", "out", type=click.Path(path_type=Path),
               help="Evidence folder for report.json and report.md (default: report.json on stdout).")
 @click.option("--force", is_flag=True, help="Overwrite reports already in --out.")
+@click.option("--as-of", "as_of", help="Judge 'current' against the default branch as it was at this date "
+              "(ISO 8601, e.g. the day the leak was announced).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @click.option("--max-member-bytes", type=int, help="Largest member read (bytes).")
 @click.option("--max-total-bytes", type=int, help="Most bytes expanded from the drop in all.")
@@ -117,8 +119,10 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--max-depth", type=int, help="Deepest archive nesting opened.")
 @click.option("--max-ratio", type=float, help="Highest compression ratio accepted.")
 @click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
-def scan(drop: Path, db: Path, out: Path | None, force: bool, quiet: bool, **limits: int | float | None) -> None:
+def scan(drop: Path, db: Path, out: Path | None, force: bool, as_of: str | None, quiet: bool,
+         **limits: int | float | None) -> None:
     """Scan DROP (an archive or a directory) against the inventory and write the validation report."""
+    from triage.inventory.indexer import parse_date
     from triage.pipeline import ScanOptions
     from triage.pipeline import scan as run_scan
     from triage.read.limits import Limits
@@ -133,7 +137,8 @@ def scan(drop: Path, db: Path, out: Path | None, force: bool, quiet: bool, **lim
         if any(v is not None and v <= 0 for v in chosen.values()):
             raise UsageError("limits must be positive")
         _check_out(drop, out, force)
-        report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen)), progress=progress)
+        when = parse_date(as_of, "--as-of") if as_of else None
+        report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen), as_of=when), progress=progress)
         progress.done()
         js = rjson.render(report)
         if out is None:

@@ -46,6 +46,7 @@ Progress = Callable[[str, int, int], None]
 class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     workdir: Path | None = None
+    as_of: int | None = None  # Unix time: judge "current" against the default tips at that date
 
 
 @dataclass
@@ -70,7 +71,7 @@ def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Pro
         own_tmp = options.workdir is None
         workdir = Path(tempfile.mkdtemp(prefix="triage-")) if own_tmp else Path(options.workdir)  # type: ignore[arg-type]
         try:
-            return _scan(store, Path(drop), drop_info, options.limits, workdir, progress)
+            return _scan(store, Path(drop), drop_info, options, workdir, progress)
         finally:
             if own_tmp:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -78,8 +79,9 @@ def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Pro
         store.close()
 
 
-def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workdir: Path,
+def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions, workdir: Path,
           progress: Progress) -> Report:
+    limits = options.limits
     started = datetime.now(timezone.utc)
     skipped: list[Skipped] = []
     exact: list[_Pending] = []
@@ -113,8 +115,12 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
     exact_ids = sorted({cid for p in exact for cid in p.exact})
     occ = store.occurrences(exact_ids)
     roots = drop_roots([(p.member.path, [o[0] for cid in p.exact for o in occ.get(cid, [])]) for p in exact])
-    current = store.current_contents(exact_ids)
     history = History(store)
+    as_of_commits: list[dict] = []
+    if options.as_of is None:
+        current = store.current_contents(exact_ids)
+    else:
+        current, as_of_commits = _current_as_of(store, history, options.as_of)
 
     findings: dict[str, Finding] = {}
     placed: list[FileAt] = []
@@ -134,14 +140,21 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
 
     for i, p in enumerate(exact):
         progress("exact matches", i + 1, len(exact))
-        findings[p.member.path] = _exact_finding(p, occ, current, roots, life)
-        ip = internal_path(p.member.path, roots)
-        placed.append(FileAt(p.member.path, path_ids.get(ip), p.exact[0]))
+        finding = _exact_finding(p, occ, current, roots, life)
+        findings[p.member.path] = finding
+        if not finding.evidence["moved"]:
+            placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
 
     cache = ViewCache()
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
-        findings[p.member.path] = _fuzzy_finding(store, p, internal_path(p.member.path, roots), cache)
+        ip = internal_path(p.member.path, roots)
+        finding, source = _fuzzy_finding(store, p, ip, cache)
+        findings[p.member.path] = finding
+        if source is not None:
+            pid = store.path_ids_readonly([ip]).get(ip)
+            if pid is not None and source in store.contents_at_paths([ip]).get(ip, set()):
+                placed.append(FileAt(p.member.path, pid, source, via="source"))
 
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy, key=lambda p: p.index)
@@ -149,6 +162,9 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
     summary = {v.value: sum(1 for f in files if f.verdict is v) for v in Verdict}
     summary["skipped"] = len(skipped)
     snap = snapshot(history, placed)
+    snap["moved"] = sorted(f.path for f in files if f.evidence.get("moved"))
+    if options.as_of is not None:
+        snap["as_of"] = iso(options.as_of)
     sources = store.sources()
     primary = sources[0]["current"] if sources else None
     inventory = {
@@ -160,6 +176,9 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, limits: Limits, workd
             for s in sources],
         "current": {"commit": primary["commit"], "date": iso(primary["date"])} if primary else None,
     }
+    if options.as_of is not None:
+        inventory["as_of"] = {"date": iso(options.as_of), "tips": as_of_commits}
+        inventory["current"] = as_of_commits[0] if as_of_commits else None
     return Report(
         schema=SCHEMA,
         tool={"name": "triage", "version": __version__},
@@ -249,7 +268,9 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     return sim
 
 
-def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -> Finding:
+def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -> tuple[Finding, int | None]:
+    """The verdict on a file with no exact match, and the content id of its internal source when
+    it is altered from exactly one source version that no other version explains as well."""
     fp = p.fp
     m = match(store, fp, p.member.data, ip, cache) if fp.kind in ("text", "binary") else None
     informative = int(fp.informative.sum()) if len(fp.informative) else 0
@@ -291,5 +312,27 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -
     if decision.verdict is Verdict.FABRICATED and existing:
         ev["impersonates"] = ip
     ev["evidence_strength"] = round(evidence_strength(informative), 3)
-    return Finding(p.member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
-                   decision.reasons, ev)
+    finding = Finding(p.member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
+                      decision.reasons, ev)
+    source = None
+    if decision.verdict is Verdict.ALTERED and len(decision.sources) == 1 and m is not None:
+        best = decision.sources[0]
+        key = (best.cmp.containment_drop, best.cmp.containment_source)
+        ties = [s for s in m.scored if s.key != best.key and (s.cmp.containment_drop, s.cmp.containment_source) == key]
+        if not ties:
+            source = best.key
+            ev["dated_by_source"] = True
+    return finding, source
+
+
+def _current_as_of(store: SQLiteStore, history: History, ts: int) -> tuple[set[int], list[dict]]:
+    """Contents at the default tips in force at a date (``scan --as-of``)."""
+    current: set[int] = set()
+    tips = []
+    for source_id in sorted(history.tips):
+        row = history.tip_at(source_id, ts)
+        if row is None:
+            continue
+        current.update(store.state_at(int(history.ids[row])).values())
+        tips.append({"commit": history.oid[row], "date": iso(int(history.date[row]))})
+    return current, tips

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from triage.errors import InputError
+from triage.errors import InputError, UsageError
 from triage.fingerprint import fingerprint
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
 from triage.inventory.store import SQLiteStore
@@ -164,7 +164,7 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
         raise InputError(f"{location} holds no files to index")
     name = name or _series_name(location)
     version = version or location.name
-    when = _parse_date(date) if date else int(max((m for _, _, m in files), default=0) or time.time())
+    when = parse_date(date) if date else int(max((m for _, _, m in files), default=0) or time.time())
     listing = sorted((p, hashlib.sha256(d).hexdigest()) for p, d, _ in files)
     oid = hashlib.sha1(repr((name, version, listing)).encode(), usedforsecurity=False).hexdigest()
     with store.transaction():
@@ -248,11 +248,12 @@ def _series_name(location: Path) -> str:
     return head if sep and tail[:1].isdigit() else stem
 
 
-def _parse_date(value: str) -> int:
+def parse_date(value: str, option: str = "--date") -> int:
+    """An ISO 8601 date or date-time (UTC when no zone is given) as Unix seconds."""
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"--date {value!r} is not an ISO date (e.g. 2025-03-01 or 2025-03-01T12:00:00Z)") from None
+        raise UsageError(f"{option} {value!r} is not an ISO date (e.g. 2025-03-01 or 2025-03-01T12:00:00Z)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp())

@@ -26,6 +26,7 @@ DIR = "dir"
 LINK = "link"
 SPECIAL = "special"
 SKIP = "skip"  # the reader already knows this entry cannot be read (``reason``/``detail``)
+REPO = "repo"  # a git repository found whole by the reader (``repo`` holds the EmbeddedRepo)
 
 
 class OpenError(Exception):
@@ -73,6 +74,8 @@ class Entry:
     ``charged`` says the stream already charges the Budget for every byte it yields.
     ``outcome`` is set by the orchestrator when reading the data failed (a reason code),
     so a streaming reader knows not to report the same breakage twice.
+    ``notes`` go onto the Member; ``warn`` (reason, detail) is reported as a Skipped with the
+    member's path *and* the member is still read (as for duplicate names).
     """
 
     name: str | None
@@ -85,6 +88,9 @@ class Entry:
     compressed: Callable[[], int] | None = None
     charged: bool = False
     outcome: str | None = None
+    notes: tuple[str, ...] = ()
+    warn: tuple[str, str] | None = None
+    repo: object | None = None
 
 
 @dataclass

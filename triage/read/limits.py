@@ -39,8 +39,9 @@ XZ_MEMLIMIT = 256 * 1024 * 1024
 ZSTD_MAX_WINDOW = 1 << 27
 # Bytes read per call while streaming a member: bounds the overshoot past any limit.
 READ_CHUNK = 1024 * 1024
-# Bytes of a file or member inspected to detect its format by content.
-HEAD_BYTES = 4096
+# Bytes of a file or member inspected to detect its format by content (ISO 9660 puts its
+# "CD001" volume descriptor at byte 32769, so the head reaches past it).
+HEAD_BYTES = 36 * 1024
 
 
 @dataclass(frozen=True)

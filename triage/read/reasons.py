@@ -21,8 +21,12 @@ DUPLICATE = "duplicate-name"  # same or case-colliding name (the member is still
 EMPTY_DIR = "directory"  # kept only for completeness; directories are not files
 
 UNREADABLE = "unreadable"  # directory drop: permission denied or I/O error on an entry
+NO_CONTENT = "no-content"  # source map lists a source without its content (sourcesContent null/absent)
+GIT_OBJECTS = "git-object"  # files of a .git folder: read as commit evidence (EmbeddedRepo), not triaged
+MISSING_LIBRARY = "missing-library"  # the format needs a system library that is not installed
 
 ALL = (
     PATH_TRAVERSAL, LINK, SPECIAL, ENCRYPTED, UNSUPPORTED, CORRUPT, TRUNCATED, BOMB, TOO_LARGE,
-    DEPTH, COUNT, TOTAL, TIME, NAME_UNSAFE, DUPLICATE, UNREADABLE,
+    DEPTH, COUNT, TOTAL, TIME, NAME_UNSAFE, DUPLICATE, UNREADABLE, NO_CONTENT, GIT_OBJECTS,
+    MISSING_LIBRARY,
 )  # fmt: skip

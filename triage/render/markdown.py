@@ -69,17 +69,73 @@ def render(report: Report) -> str:
 
 def _snapshot(report: Report) -> list[str]:
     snap = report.snapshot or {}
+    out = ["## Snapshot", ""]
+    if snap.get("as_of"):
+        out += [f"Real and outdated are judged against the default branch as of {snap['as_of']}.", ""]
     if not snap.get("commit"):
-        return ["## Snapshot", "", "No file matched internal content exactly at its path: no snapshot window.", ""]
-    w = snap.get("window", [None, None])
-    d = snap.get("dates", [None, None])
-    return [
-        "## Snapshot",
-        "",
-        f"Consistent with commits {code(_short(w[0]))} ({d[0]}) to {code(_short(w[1]))} ({d[1]}):"
-        f" {snap.get('support', 0)} of {snap.get('files', 0)} exactly matched files fit that window.",
-        "",
-    ]
+        return out + ["No file matched internal content exactly at its path: no snapshot window.", ""]
+    for i, w in enumerate(snap.get("windows") or [snap]):
+        label = "Main window" if i == 0 else f"Window {i + 1}"
+        win, dates = w.get("window", [None, None]), w.get("dates", [None, None])
+        out.append(
+            f"- {label}: {code(_short(win[0]))} ({dates[0]}) to {code(_short(win[1]))} ({dates[1]}),"
+            f" {w.get('commit_count', len(w.get('commits', [])))} commits on {code(w.get('branch') or '?')};"
+            f" {w.get('support', 0)} of {snap.get('dated_files', snap.get('files', 0))} dated files fit it"
+            + (f" ({w['via_source']} through the source of an altered file)" if w.get("via_source") else "")
+        )
+    if snap.get("mixed"):
+        out.append("- The drop mixes moments: its files come from more than one point of the history.")
+    out.append("")
+    contra = snap.get("contradicting") or []
+    if contra:
+        out += [f"Files that do not fit the main window ({len(contra)}):", ""]
+        for c in contra[:30]:
+            need = c.get("needs")
+            where = (f"would need {need['dates'][0]} to {need['dates'][1]}" if need else "held nowhere at that path")
+            out.append(f"- {code(c['path'])}: {where}")
+        out.append("")
+    out += _timeline(report)
+    return out
+
+
+def _timeline(report: Report, width: int = 48, rows: int = 40) -> list[str]:
+    """Each dated file's life span as a text bar, with the main window marked by ``|``."""
+    from datetime import datetime
+
+    def ts(s: str | None) -> float | None:
+        return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() if s else None
+
+    spans = []
+    for f in report.files:
+        m = (f.evidence.get("matches") or [{}])[0]
+        a, b = ts(m.get("first_seen")), ts(m.get("last_seen"))
+        if a is not None and b is not None and not f.evidence.get("moved"):
+            spans.append((f.path, a, b))
+    dates = (report.snapshot or {}).get("dates") or [None, None]
+    w0, w1 = ts(dates[0]), ts(dates[1])
+    if not spans or w0 is None or w1 is None:
+        return []
+    lo = min(min(a for _, a, _ in spans), w0)
+    hi = max(max(b for _, _, b in spans), w1)
+    scale = (hi - lo) or 1.0
+
+    def col(t: float) -> int:
+        return min(width - 1, int((t - lo) / scale * (width - 1)))
+
+    out = ["Timeline (each file's life span at its path; `|` marks the main window):", "", "```"]
+    spans.sort(key=lambda s: (s[1], s[2], s[0]))
+    for path, a, b in spans[:rows]:
+        bar = [" "] * width
+        for k in range(col(a), col(b) + 1):
+            bar[k] = "="
+        for k in (col(w0), col(w1)):
+            bar[k] = "|"
+        name = _inert(path)[-40:]
+        out.append(f"{''.join(bar)}  {name}")
+    if len(spans) > rows:
+        out.append(f"... {len(spans) - rows} more files")
+    out += [f"{datetime.fromtimestamp(lo).date()}{' ' * (width - 20)}{datetime.fromtimestamp(hi).date()}", "```", ""]
+    return out
 
 
 def _file_block(f: Finding) -> list[str]:

@@ -1,0 +1,141 @@
+"""Snapshot windows: linear and branchy histories, moved files, mixed moments, --as-of."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+
+from tests.conftest import Repo, code_file
+from triage.inventory.indexer import index_source, parse_date
+from triage.inventory.store import SQLiteStore
+from triage.model import Verdict
+from triage.pipeline import ScanOptions, scan
+
+
+def _index(repo: Repo, db: Path) -> None:
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+
+
+def _tree(repo: Repo, commit: str) -> dict[str, bytes]:
+    """The exact bytes of every file of a commit."""
+    out = {}
+    for name in repo.git("ls-tree", "-r", "--name-only", commit).splitlines():
+        out[name] = subprocess.run(["git", "-C", str(repo.path), "cat-file", "blob", f"{commit}:{name}"],
+                                   check=True, capture_output=True).stdout
+    return out
+
+
+def _drop(tmp: Path, files: dict[str, bytes], name: str = "d.zip") -> Path:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for p, data in files.items():
+            zf.writestr(p, data)
+    path = tmp / name
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _linear(repo: Repo, n: int = 6) -> list[str]:
+    commits = []
+    files = {f"src/m{i}.py": code_file(f"m{i}") for i in range(4)}
+    commits.append(repo.commit(files, "c0"))
+    for k in range(1, n):
+        commits.append(repo.commit({f"src/m{k % 4}.py": code_file(f"m{k % 4}", salt=str(k))}, f"c{k}"))
+    return commits
+
+
+def test_linear_window_contains_the_true_commit(repo: Repo, tmp_path: Path):
+    commits = _linear(repo)
+    _index(repo, tmp_path / "i.db")
+    true = commits[3]
+    files = {f"leak/{p}": d for p, d in _tree(repo, true).items()}
+    snap = scan(_drop(tmp_path, files), tmp_path / "i.db").snapshot
+    assert true in snap["commits"]
+    assert snap["support"] == len(files) and not snap["mixed"] and not snap["contradicting"]
+    assert snap["branch"] == "refs/heads/main"
+
+
+def test_partial_drop_gives_the_wider_true_window(repo: Repo, tmp_path: Path):
+    commits = _linear(repo)
+    _index(repo, tmp_path / "i.db")
+    # m3 changes only at c3: a drop of m3 alone fits c3..c5 (and nothing earlier)
+    files = {"leak/src/m3.py": _tree(repo, commits[4])["src/m3.py"]}
+    snap = scan(_drop(tmp_path, files), tmp_path / "i.db").snapshot
+    assert snap["commits"][0] == commits[3] and set(snap["commits"]) == set(commits[3:])
+
+
+def test_side_branch_commit_before_merge(repo: Repo, tmp_path: Path):
+    repo.commit({"a.py": code_file("a"), "b.py": code_file("b")}, "base")
+    repo.git("checkout", "-q", "-b", "feature")
+    side = repo.commit({"b.py": code_file("b", salt="feature")}, "feature work")
+    repo.commit({"b.py": code_file("b", salt="feature2")}, "more feature work")
+    repo.git("checkout", "-q", "main")
+    repo.commit({"a.py": code_file("a", salt="main")}, "main moves on")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge", "feature")
+    _index(repo, tmp_path / "i.db")
+    files = {f"x/{p}": d for p, d in _tree(repo, side).items()}
+    snap = scan(_drop(tmp_path, files), tmp_path / "i.db").snapshot
+    assert snap["commits"] == [side]
+    assert snap["branch"] == "refs/heads/feature"
+
+
+def test_backup_folder_inside_newer_checkout(repo: Repo, tmp_path: Path):
+    commits = _linear(repo, 8)
+    _index(repo, tmp_path / "i.db")
+    new = _tree(repo, commits[7])
+    old = _tree(repo, commits[1])
+    files = {f"checkout/{p}": d for p, d in new.items()}
+    # an old backup folder inside the newer checkout
+    files.update({f"checkout/backup/{p}": d for p, d in old.items() if d != new.get(p)})
+    report = scan(_drop(tmp_path, files), tmp_path / "i.db")
+    snap = report.snapshot
+    assert commits[7] in snap["commits"]
+    # backup files sit under backup/: they are moved, not dated at their own path
+    assert snap["moved"]
+
+
+def test_mixed_moments_at_the_same_paths(repo: Repo, tmp_path: Path):
+    a = repo.commit({f"p{i}.py": code_file(f"p{i}") for i in range(6)}, "v1")
+    v2 = repo.commit({f"p{i}.py": code_file(f"p{i}", salt="2") for i in range(3)}, "v2: p0-p2 change")
+    b = repo.commit({f"p{i}.py": code_file(f"p{i}", salt="3") for i in range(3, 6)}, "v3: p3-p5 change")
+    _index(repo, tmp_path / "i.db")
+    ta, tb = _tree(repo, a), _tree(repo, b)
+    # p0-p2 as of v2/v3 and p3-p4 as of v1/v2: one moment (v2) explains them all -> not mixed
+    files = {"r/p0.py": tb["p0.py"], "r/p1.py": tb["p1.py"], "r/p2.py": tb["p2.py"],
+             "r/p3.py": ta["p3.py"], "r/p4.py": ta["p4.py"]}
+    snap = scan(_drop(tmp_path, files), tmp_path / "i.db").snapshot
+    assert snap["support"] == 5 and not snap["mixed"] and snap["commits"] == [v2]
+    # p0-p2 as of v1 only and p3-p5 as of v3 only: two moments, no commit holds both
+    files = {f"r/p{i}.py": ta[f"p{i}.py"] for i in range(3)} | {f"r/p{i}.py": tb[f"p{i}.py"] for i in range(3, 6)}
+    snap = scan(_drop(tmp_path, files, "d2.zip"), tmp_path / "i.db").snapshot
+    assert snap["mixed"] and len(snap["windows"]) == 2
+    assert snap["windows"][0]["commits"] == [b] and snap["windows"][1]["commits"] == [a]
+    assert {c["path"] for c in snap["contradicting"]} == {"r/p0.py", "r/p1.py", "r/p2.py"}
+    assert all(c["needs"]["window"] == [a, a] for c in snap["contradicting"])
+
+
+def test_as_of_judges_against_the_tip_at_that_date(repo: Repo, tmp_path: Path):
+    c0 = repo.commit({"a.py": code_file("a")}, "v1")
+    repo.commit({"a.py": code_file("a", salt="2")}, "v2")
+    _index(repo, tmp_path / "i.db")
+    drop = _drop(tmp_path, {"x/a.py": _tree(repo, c0)["a.py"]})
+    assert scan(drop, tmp_path / "i.db").files[0].verdict is Verdict.OUTDATED
+    date = repo.git("show", "-s", "--format=%cI", c0)
+    report = scan(drop, tmp_path / "i.db", ScanOptions(as_of=parse_date(date)))
+    assert report.files[0].verdict is Verdict.REAL
+    assert report.inventory["as_of"]["tips"][0]["commit"] == c0
+
+
+def test_moved_file_is_real_but_not_dated_at_its_drop_path(repo: Repo, tmp_path: Path):
+    c = repo.commit({"lib/a.py": code_file("a"), "lib/b.py": code_file("b")}, "v1")
+    _index(repo, tmp_path / "i.db")
+    t = _tree(repo, c)
+    report = scan(_drop(tmp_path, {"x/lib/a.py": t["lib/a.py"], "x/elsewhere/b.py": t["lib/b.py"]}),
+                  tmp_path / "i.db")
+    assert [f.verdict for f in report.files] == [Verdict.REAL, Verdict.REAL]
+    assert report.snapshot["moved"] == ["x/elsewhere/b.py"]
+    assert report.snapshot["support"] == 1
