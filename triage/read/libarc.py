@@ -20,9 +20,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from triage.read import reasons
-from triage.read.base import DIR, FILE, LINK, SKIP, SPECIAL, Context, Entry, OpenError, Source, classify, short
+from triage.read.base import (
+    DIR,
+    FILE,
+    LINK,
+    SKIP,
+    SPECIAL,
+    Context,
+    Entry,
+    OpenError,
+    Source,
+    classify,
+    short,
+)
 from triage.read.limits import READ_CHUNK
-from triage.read.names import from_bytes
+from triage.read.names import display, from_bytes
 
 INSTALL_HINT = "install the Debian package libarchive13 and the Python package libarchive-c"
 
@@ -70,8 +82,7 @@ def _binary_cpio(head: bytes) -> bool:
     """Old binary cpio has a 2-byte magic only: also require a plausible first header."""
     if len(head) < 28:
         return False
-    order = "little" if head[:2] == b"\xc7\x71" else "big"
-    namesize = int.from_bytes(head[20:22], order)
+    namesize = int.from_bytes(head[20:22], "little" if head[:2] == b"\xc7\x71" else "big")
     return 1 < namesize <= 4096 and len(head) >= 26 + namesize and head[26 + namesize - 1] == 0
 
 
@@ -88,26 +99,52 @@ def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
     fmt = sniff(source.head)
     assert fmt is not None
     if libarchive is None:
-        raise OpenError(f"reading {kind(source)} needs libarchive: {INSTALL_HINT} ({LIBRARY_ERROR})",
-                        reasons.MISSING_LIBRARY)
+        raise OpenError(
+            f"reading {kind(source)} needs libarchive: {INSTALL_HINT} ({LIBRARY_ERROR})",
+            reasons.MISSING_LIBRARY,
+        )
     stack = contextlib.ExitStack()
     try:
         handle = stack.enter_context(source.open())
         archive = stack.enter_context(
-            libarchive.stream_reader(handle, format_name=_FORMATS[fmt], filter_name="none", block_size=64 * 1024)
+            libarchive.stream_reader(
+                handle, format_name=_FORMATS[fmt], filter_name="none", block_size=64 * 1024
+            )
         )
+        items = iter(archive)
+        first = next(items, None)  # libarchive opens lazily: the first header decides
     except Exception as exc:  # noqa: BLE001 - libarchive refuses the header: cannot be opened
         stack.close()
-        raise OpenError(short(exc), classify(exc)) from None
-    return _entries(archive, fmt, stack, source)
+        message = _message(exc)
+        raise OpenError(message, classify(ValueError(message))) from None
+    return _entries(archive, items, first, fmt, stack, source)
 
 
-def _entries(archive: Any, fmt: str, stack: contextlib.ExitStack, source: Source) -> Iterator[Entry]:
+def _message(exc: BaseException) -> str:
+    """libarchive's own message, without the pointer and codes libarchive-c appends."""
+    if libarchive is None or not isinstance(exc, libarchive.ArchiveError):
+        return short(exc)
+    msg = getattr(exc, "msg", None)
+    if isinstance(msg, bytes):
+        msg = msg.decode("utf-8", "replace")
+    if not isinstance(msg, str) or not msg:
+        msg = f"libarchive error (code {getattr(exc, 'retcode', '?')})"
+    return short(ValueError(display(msg)))
+
+
+def _entries(
+    archive: Any, items: Iterator[Any], first: Any, fmt: str, stack: contextlib.ExitStack, source: Source
+) -> Iterator[Entry]:
     pointer = archive._pointer
     buffer = ctypes.create_string_buffer(READ_CHUNK)
     try:
-        for item in archive:
+        item = first
+        while item is not None:
             yield _entry(item, pointer, fmt, buffer, source)
+            try:
+                item = next(items, None)
+            except Exception as exc:  # noqa: BLE001 - reported by the orchestrator, message cleaned
+                raise ValueError(_message(exc)) from None
     finally:
         stack.close()
 
@@ -131,10 +168,17 @@ def _entry(item: Any, pointer: Any, fmt: str, buffer: Any, source: Source) -> En
     if hardlink is not None:
         return Entry(name, LINK, target=hardlink, detail="hard link")
     if stat.S_ISLNK(mode):
-        return Entry(name, LINK, target=_text(_lib.archive_entry_symlink_utf8, entry_p) or "", detail="symlink")
+        return Entry(
+            name, LINK, target=_text(_lib.archive_entry_symlink_utf8, entry_p) or "", detail="symlink"
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        what = "character device" if stat.S_ISCHR(mode) else "block device" if stat.S_ISBLK(mode) else (
-            "FIFO" if stat.S_ISFIFO(mode) else "socket")
+        what = (
+            "character device"
+            if stat.S_ISCHR(mode)
+            else "block device"
+            if stat.S_ISBLK(mode)
+            else ("FIFO" if stat.S_ISFIFO(mode) else "socket")
+        )
         return Entry(name, SPECIAL, detail=what)
     if _lib.archive_entry_is_encrypted(entry_p):
         return Entry(name, SKIP, reason=reasons.ENCRYPTED, detail="encrypted entry (not decrypted)")
@@ -145,7 +189,13 @@ def _entry(item: Any, pointer: Any, fmt: str, buffer: Any, source: Source) -> En
         # Bytes libarchive has pulled from the container so far: for solid archives per-member
         # packed sizes do not exist, so the ratio is judged against the whole container read.
         compressed = lambda: max(1, int(ffi.filter_bytes(pointer, -1)))  # noqa: E731
-    return Entry(name, FILE, open=lambda: _Data(pointer, buffer), mtime=mtime, compressed=compressed)
+    return Entry(
+        name,
+        FILE,
+        open=lambda: _Data(pointer, buffer),  # type: ignore[arg-type,return-value]
+        mtime=mtime,
+        compressed=compressed,
+    )
 
 
 class _Data:
@@ -156,7 +206,10 @@ class _Data:
 
     def read(self, n: int = -1) -> bytes:
         n = READ_CHUNK if n is None or n < 0 else min(n, READ_CHUNK)
-        got = ffi.read_data(self.pointer, self.buffer, n)
+        try:
+            got = ffi.read_data(self.pointer, self.buffer, n)
+        except Exception as exc:  # noqa: BLE001 - libarchive's message, cleaned of pointers
+            raise OSError(_message(exc)) from None
         return ctypes.string_at(self.buffer, got) if got else b""
 
     def close(self) -> None:

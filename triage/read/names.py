@@ -25,8 +25,9 @@ def display(name: str) -> str:
     """Return ``name`` made safe to print: one line, no terminal or bidi tricks, unambiguous.
 
     Undecodable bytes become ``\\xNN``; C0/C1 controls (NUL included) ``\\xNN``; format
-    characters (bidi, zero-width, BOM), line/paragraph separators and stray surrogates
-    ``\\uNNNN``; a literal backslash ``\\\\`` so that escapes cannot be forged.
+    characters (bidi, zero-width, BOM), line/paragraph separators, stray surrogates,
+    unassigned and private-use code points and spaces other than U+0020 ``\\uNNNN``; a
+    literal backslash ``\\\\`` so that escapes cannot be forged.
     """
     out: list[str] = []
     for ch in name:
@@ -37,7 +38,9 @@ def display(name: str) -> str:
             out.append(f"\\x{code - 0xDC00:02x}")
         elif code < 0x20 or 0x7F <= code <= 0x9F:
             out.append(f"\\x{code:02x}")
-        elif unicodedata.category(ch) in ("Cf", "Zl", "Zp", "Cs"):
+        elif unicodedata.category(ch) in ("Cf", "Zl", "Zp", "Cs", "Cn", "Co") or (
+            ch != " " and unicodedata.category(ch) == "Zs"
+        ):
             out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
         else:
             out.append(ch)

@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from triage.read import compressed, directory, tar, zip
+from triage.read import compressed, directory, gitdata, libarc, sourcemap, tar, zip
 
 READERS: tuple[ModuleType, ...] = (
     directory,
     zip,
     compressed,  # gzip/bzip2/xz/zstd streams, and the tars inside them
+    libarc,  # 7z, rar, cpio, ISO 9660 through libarchive (by magic; ISO's is at byte 32769)
+    sourcemap,  # JSON source maps carrying sourcesContent
+    gitdata,  # git bundles ("# v2 git bundle"): yield one EmbeddedRepo
     tar,  # last: detected by header checksum, not by a magic number at offset 0
 )
 

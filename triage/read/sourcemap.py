@@ -24,6 +24,7 @@ level deep, as the specification allows.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -40,7 +41,7 @@ from triage.read.names import display
 _PREFIX = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:\)\]\}'[^\n]*\n)?\s*\{")
 _VERSION = re.compile(rb'"version"\s*:\s*3\b')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:(?://)?")  # 2+ letters: "C:" is a drive
-_DRIVE = re.compile(r"^/?[A-Za-z]:(?=/|$)")
+_DRIVE = re.compile(r"^/?[A-Za-z]:")
 # Sources listed by an index map's sections: bounds the work on a hostile index.
 MAX_SECTIONS = 10_000
 
@@ -59,7 +60,9 @@ def kind(source: Source) -> str:
 
 def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
     doc = load(_read(source, ctx))
-    return _entries(doc, _allowance(source), ctx)
+    # At the top the drop file itself is the container: "bundle.js.map!src/a.ts".
+    top = "" if source.nested else f"{source.raw}!"
+    return _entries(doc, _allowance(source), top)
 
 
 def _read(source: Source, ctx: Context) -> bytes:
@@ -101,16 +104,20 @@ def _allowance(source: Source) -> int | None:
     return source.raw.count("/")
 
 
-def _entries(doc: dict[str, Any], allowance: int | None, ctx: Context) -> Iterator[Entry]:
+def _entries(doc: dict[str, Any], allowance: int | None, top: str) -> Iterator[Entry]:
     maps = [doc]
     sections = doc.get("sections")
     if isinstance(sections, list):
-        maps = [s["map"] for s in sections[:MAX_SECTIONS] if isinstance(s, dict) and isinstance(s.get("map"), dict)]
+        maps = [
+            s["map"]
+            for s in sections[:MAX_SECTIONS]
+            if isinstance(s, dict) and isinstance(s.get("map"), dict)
+        ]
     for one in maps:
-        yield from _sources(one, allowance)
+        yield from _sources(one, allowance, top)
 
 
-def _sources(doc: dict[str, Any], allowance: int | None) -> Iterator[Entry]:
+def _sources(doc: dict[str, Any], allowance: int | None, top: str) -> Iterator[Entry]:
     sources = doc.get("sources")
     if not isinstance(sources, list):
         return
@@ -132,15 +139,18 @@ def _sources(doc: dict[str, Any], allowance: int | None) -> Iterator[Entry]:
             original = f"source-{index}"
         joined = _join(root, original)
         name, why = normalise(joined, allowance)
-        if not name:
-            name = f"source-{index}"
+        name = top + (name or f"source-{index}")
         if not isinstance(content, str):
             yield Entry(name, SKIP, reason=reasons.NO_CONTENT, detail="source listed without its content")
             continue
         warn = None
         if why:
-            warn = (reasons.PATH_TRAVERSAL, f"source name '{display(original)}' {why}; content read as '{display(name)}'")
-        yield Entry(name, FILE, open=lambda c=content: io.BytesIO(c.encode("utf-8", "surrogatepass")), warn=warn)
+            warn = (
+                reasons.PATH_TRAVERSAL,
+                f"source name '{display(original)}' {why}; content read as '{display(name)}'",
+            )
+        data = content.encode("utf-8", "surrogatepass")
+        yield Entry(name, FILE, open=functools.partial(io.BytesIO, data), warn=warn)
 
 
 def _join(root: str, name: str) -> str:

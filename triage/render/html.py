@@ -222,7 +222,9 @@ svg .f-altered { fill: var(--altered); } svg .f-fabricated { fill: var(--fabrica
 svg .f-skipped { fill: var(--skipped); }
 svg .track { fill: var(--soft); } svg .axis { stroke: var(--rule); } svg .tick { fill: var(--muted); font-size: 10px; }
 svg .window { fill: #1f4e8c; fill-opacity: 0.10; stroke: #1f4e8c; stroke-dasharray: 3 2; }
+svg .window.alt { fill: #6a4c93; fill-opacity: 0.08; stroke: #6a4c93; stroke-dasharray: 1 2; }
 svg .window-label { fill: #1f4e8c; font-size: 10px; font-weight: 600; }
+ul.windows { margin: 6px 0; padding-left: 20px; }
 svg .off { fill-opacity: 0.35; stroke: var(--ink); stroke-width: 0.6; stroke-dasharray: 2 1; }
 svg .label { font-size: 10px; font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monospace; }
 .note { color: var(--muted); font-size: 13px; }
@@ -394,28 +396,67 @@ def _day(d: datetime) -> str:
     return d.strftime("%Y-%m-%d")
 
 
+def _windows(snap: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's windows, main first (older reports carry one, at the top level)."""
+    return [_d(w) for w in _l(snap.get("windows"))] or [snap]
+
+
 def _snapshot(report: Report) -> str:
     snap = _d(report.snapshot)
-    head = '<section id="snapshot" aria-labelledby="h-snapshot"><h2 id="h-snapshot">Snapshot window</h2>'
+    out = ['<section id="snapshot" aria-labelledby="h-snapshot"><h2 id="h-snapshot">Snapshot window</h2>']
+    if snap.get("as_of"):
+        out.append(f"<p>Real and outdated are judged against the default branch as of {text(snap['as_of'])}.</p>")
     if not snap.get("commit"):
-        return head + "<p>No file matched internal content exactly at its path: no snapshot window.</p></section>"
-    w = _l(snap.get("window")) + [None, None]
-    d = _l(snap.get("dates")) + [None, None]
-    same = w[0] == w[1]
-    when = (f"commit {_short(w[0])} ({text(d[0])})" if same
-            else f"commits {_short(w[0])} ({text(d[0])}) to {_short(w[1])} ({text(d[1])})")
-    para = (f"<p>The exactly matching files fit the internal history at {when}: {_num(snap.get('support', 0))}"
-            f" of {_num(snap.get('files', 0))} exactly matched files were present, at their paths, in that window."
-            + (f" Branch: <code>{text(snap['branch'])}</code>." if snap.get("branch") else "") + "</p>")
-    return head + para + _timeline(report) + "</section>"
+        out.append("<p>No file matched internal content exactly at its path: no snapshot window.</p></section>")
+        return "".join(out)
+    dated = snap.get("dated_files", snap.get("files", 0))
+    items = []
+    for i, w in enumerate(_windows(snap)):
+        win, dates = _l(w.get("window")) + [None, None], _l(w.get("dates")) + [None, None]
+        when = (f"commit {_short(win[0])} ({text(dates[0])})" if win[0] == win[1] else
+                f"commits {_short(win[0])} ({text(dates[0])}) to {_short(win[1])} ({text(dates[1])})")
+        n = w.get("commit_count", len(_l(w.get("commits"))))
+        items.append(
+            f"<li><strong>{'Main window' if i == 0 else f'Window {i + 1}'}</strong>: {when}"
+            + (f", {_num(n)} commit{'s' if n != 1 else ''}" if isinstance(n, int) else "")
+            + (f" on <code>{text(w['branch'])}</code>" if w.get("branch") else "")
+            + f"; {_num(w.get('support', 0))} of {_num(dated)} dated files fit it"
+            + (f" ({_num(w['via_source'])} through the source of an altered file)" if w.get("via_source") else "")
+            + ".</li>")
+    out.append(f'<ul class="windows">{"".join(items)}</ul>')
+    if snap.get("mixed"):
+        out.append("<p><strong>The drop mixes moments:</strong> its files come from more than one point of the"
+                   " history.</p>")
+    contra = [_d(c) for c in _l(snap.get("contradicting"))]
+    if contra:
+        rows = []
+        for c in contra[:MAX_TIMELINE_BARS]:
+            need = _d(c.get("needs"))
+            nd = _l(need.get("dates")) + [None, None]
+            where = f"would need {text(nd[0])} to {text(nd[1])}" if need else "held nowhere at that path"
+            rows.append(f'<tr><td class="path">{text(c.get("path", ""))}</td><td>{where}</td></tr>')
+        more = (f'<p class="note">and {len(contra) - MAX_TIMELINE_BARS} more (see report.json).</p>'
+                if len(contra) > MAX_TIMELINE_BARS else "")
+        out.append(f"<h3>Files that do not fit the main window ({len(contra)})</h3>"
+                   f"<table><thead><tr><th>file</th><th>when it was held</th></tr></thead><tbody>{''.join(rows)}"
+                   f"</tbody></table>{more}")
+    out.append(_timeline(report))
+    out.append("</section>")
+    return "".join(out)
 
 
 def _timeline(report: Report) -> str:
-    """One bar per exactly matched file (its internal life span) with the snapshot window across."""
+    """One bar per exactly matched file (its life span at its internal path) with the windows across.
+    Moved files are left out: their dates are those of another path."""
+    snap = _d(report.snapshot)
     current = _date(_d(_d(report.inventory).get("current")).get("date"))
     items: list[tuple[datetime, datetime | None, Finding]] = []
+    moved = 0
     for f in report.files:
         if f.verdict not in (Verdict.REAL, Verdict.OUTDATED):
+            continue
+        if _d(f.evidence).get("moved"):
+            moved += 1
             continue
         m = _d((_l(_d(f.evidence).get("matches")) or [{}])[0])
         first = _date(m.get("first_seen"))
@@ -423,22 +464,25 @@ def _timeline(report: Report) -> str:
             continue
         items.append((first, _date(m.get("last_seen")), f))
     if not items:
-        return '<p class="note">No exactly matched file carries dates: no timeline.</p>'
+        return '<p class="note">No exactly matched file carries dates at its own path: no timeline.</p>'
     items.sort(key=lambda t: (t[0], t[1] or datetime.max.replace(tzinfo=timezone.utc), t[2].path))
     total = len(items)
     shown = items[:MAX_TIMELINE_BARS]
-    snap_dates = [_date(x) for x in _l(_d(report.snapshot).get("dates"))]
-    s0, s1 = (snap_dates + [None, None])[:2]
-    s1 = s1 or s0
-    lo = min([t[0] for t in shown] + ([s0] if s0 else []))
-    ends = [t[1] for t in shown if t[1]] + [x for x in (s1, current) if x]
-    hi = max(ends + [lo])
+    bands = []
+    for w in _windows(snap):
+        d0, d1 = ([_date(x) for x in _l(w.get("dates"))] + [None, None])[:2]
+        if d0:
+            bands.append((d0, d1 or d0))
+    s0, s1 = bands[0] if bands else (None, None)
+    contra = {str(_d(c).get("path")) for c in _l(snap.get("contradicting"))}
+    lo = min([t[0] for t in shown] + [b[0] for b in bands])
+    hi = max([t[1] for t in shown if t[1]] + [b[1] for b in bands] + ([current] if current else []) + [lo])
     if hi - lo < timedelta(days=2):
         lo, hi = lo - timedelta(days=1), hi + timedelta(days=1)
     pad = (hi - lo) * 0.02
     lo, hi = lo - pad, hi + pad
     label_w, x0, x1, row_h, top = 300, 310, 950, 15, 30
-    height = top + row_h * len(shown) + 22  # room under the bars for the window's label
+    height = top + row_h * len(shown) + 22  # room under the bars for the windows' labels
 
     def x(d: datetime) -> float:
         return round(x0 + (x1 - x0) * (d - lo).total_seconds() / (hi - lo).total_seconds(), 1)
@@ -446,39 +490,47 @@ def _timeline(report: Report) -> str:
     open_end = current or hi
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 {height}" width="100%" role="img"'
            f' aria-label="life span of {len(shown)} exactly matched files and the snapshot window">'
-           f"<title>life span in the internal history of each exactly matched file; shaded: the snapshot window</title>"]
+           "<title>life span in the internal history of each exactly matched file; shaded: the snapshot window"
+           "</title>"]
     for tick in _ticks(lo, hi):
         tx = x(tick)
-        out.append(f'<line class="axis" x1="{tx}" y1="{top - 6}" x2="{tx}" y2="{height - 4}"/>'
+        out.append(f'<line class="axis" x1="{tx}" y1="{top - 6}" x2="{tx}" y2="{height - 18}"/>'
                    f'<text class="tick" x="{tx}" y="{top - 10}" text-anchor="middle">{_day(tick)}</text>')
     for i, (first, last, f) in enumerate(shown):
         y = top + i * row_h
         end = last or open_end
         bx, bw = x(first), max(x(end) - x(first), 2.0)
-        fits = s0 is None or (first <= (s1 or s0) and (last is None or last >= s0))
+        if "contradicting" in snap:
+            fits = f.path not in contra
+        else:
+            fits = s0 is None or (first <= (s1 or s0) and (last is None or last >= s0))
         cls = f"f-{f.verdict.value}" + ("" if fits else " off")
         label = visible(f.path)
         short = label if len(label) <= 46 else "…" + label[-45:]
-        tip = f"{label}: {_day(first)} to {_day(last) if last else 'still current'}" + ("" if fits else
-                                                                                          " (outside the window)")
+        tip = (f"{label}: {_day(first)} to {_day(last) if last else 'still current'}"
+               + ("" if fits else " (does not fit the main window)"))
         out.append(f'<text class="label" x="{label_w}" y="{y + 10}" text-anchor="end">{html.escape(short)}'
                    f"<title>{html.escape(label)}</title></text>"
                    f'<rect class="{cls}" x="{bx}" y="{y + 2}" width="{round(bw, 1)}" height="10" rx="1.5">'
                    f"<title>{html.escape(tip)}</title></rect>")
-    if s0:
-        wx0, wx1 = x(s0), x(s1 or s0)
-        ww = wx1 - wx0
+    for k, (b0, b1) in reversed(list(enumerate(bands))):
+        wx0, ww = x(b0), x(b1) - x(b0)
         if ww < 3:  # a one-commit window: a thin band centred on its date
             wx0, ww = wx0 - 1.5, 3.0
-        label = _day(s0) if not s1 or _day(s0) == _day(s1) else f"{_day(s0)} to {_day(s1)}"
-        out.append(f'<rect class="window" x="{round(wx0, 1)}" y="{top - 4}"'
-                   f' width="{round(ww, 1)}" height="{height - top - 14}"><title>snapshot window {label}</title></rect>'
+        span = _day(b0) if _day(b0) == _day(b1) else f"{_day(b0)} to {_day(b1)}"
+        name = "snapshot" if k == 0 else f"window {k + 1}"
+        out.append(f'<rect class="window{"" if k == 0 else " alt"}" x="{round(wx0, 1)}" y="{top - 4}"'
+                   f' width="{round(ww, 1)}" height="{height - top - 14}"><title>{name} {span}</title></rect>'
                    f'<text class="window-label" x="{min(wx0 + ww + 4, x1 - 130)}" y="{height - 6}">'
-                   f"snapshot {label}</text>")
+                   f"{name} {span}</text>")
     out.append("</svg>")
     note = ('<p class="note">Each bar runs from the first to the last internal commit whose tree held the file\'s'
-            " exact content at that path (open-ended bars are still current); the shaded band is the snapshot window."
-            " Dashed, faded bars do not fit the window.")
+            " exact content at that path (open-ended bars are still current); the shaded band is the main window"
+            + (", dotted bands the other windows" if len(bands) > 1 else "")
+            + ". Dashed, faded bars do not fit the main window.")
+    if moved:
+        note += (f" {moved} file{'s' if moved != 1 else ''} found at another internal path (moved)"
+                 f" {'are' if moved != 1 else 'is'} not drawn.")
     if total > len(shown):
         note += (f" Showing the {len(shown)} earliest of {total} exactly matched files;"
                  " the table below lists all of them.")
@@ -512,33 +564,42 @@ def _ticks(lo: datetime, hi: datetime) -> list[datetime]:
 # --- credentials -----------------------------------------------------------------------------
 
 def _credentials(report: Report) -> str:
-    head = ('<section id="credentials" aria-labelledby="h-credentials"><h2 id="h-credentials">Credentials to rotate'
-            "</h2>")
+    """Containment: credentials to rotate (rule, file, line, redacted value: never anything else of
+    the secret), trojanized altered copies, then the other rule hits (canaries, markers, policy)."""
+    out = ['<section id="credentials" aria-labelledby="h-credentials"><h2 id="h-credentials">Containment</h2>']
     hits = [_d(s) for s in report.signatures]
     rotate = [s for s in hits if s.get("action") == "rotate"]
     other = [s for s in hits if s.get("action") != "rotate"]
-    out = [head]
+    out.append(f"<h3>Credentials to rotate ({len(rotate)})</h3>")
     if rotate:
-        out.append(f"<p>{len(rotate)} credential{'s' if len(rotate) != 1 else ''} found in the drop. Rotate each one now,"
-                   " whatever the verdict on the file holding it. Only a redacted form is shown.</p>")
+        out.append(f"<p>{len(rotate)} credential{'s' if len(rotate) != 1 else ''} found in the drop. Rotate each one"
+                   " now, whatever the verdict on the file holding it. Only a redacted form is shown.</p>")
         out.append('<table><thead><tr><th>rule</th><th>file</th><th class="num">line</th><th>redacted value</th></tr>'
                    "</thead><tbody>")
-        for s in rotate:  # rule, file, line, redacted: never anything else of the secret
-            out.append(f'<tr><td><code>{text(s.get("rule", ""))}</code></td><td class="path">{text(s.get("path", ""))}</td>'
-                       f'<td class="num">{_num(s.get("line", ""))}</td><td><code>{text(s.get("redacted", ""))}</code></td></tr>')
+        for s in rotate:
+            title = f' title="{attr(s["title"])}"' if s.get("title") else ""
+            out.append(f'<tr><td><code{title}>{text(s.get("rule", ""))}</code></td>'
+                       f'<td class="path">{text(s.get("path", ""))}</td><td class="num">{_num(s.get("line", ""))}</td>'
+                       f'<td><code>{text(s.get("redacted", ""))}</code></td></tr>')
         out.append("</tbody></table>")
     elif report.ruleset:
         out.append("<p>No rule found a credential that must be rotated.</p>")
     else:
         out.append('<p class="note">No signature rules were run on this drop.</p>')
+    trojans = [(i, f) for i, f in enumerate(report.files, 1) if _d(f.evidence).get("trojanized")]
+    if trojans:
+        out.append(f"<h3>Altered copies that insert suspicious code ({len(trojans)})</h3><ul>")
+        out += [f'<li><a href="#f-{i}">{text(f.path)}</a></li>' for i, f in trojans]
+        out.append("</ul>")
     if other:
         out.append(f"<h3>Other rule hits ({len(other)})</h3>")
         out.append('<table><thead><tr><th>rule</th><th>kind</th><th>action</th><th>file</th><th class="num">line</th>'
-                   "</tr></thead><tbody>")
-        for s in other:
+                   "<th>detail</th></tr></thead><tbody>")
+        for s in other:  # a canary's recipient, a marker's or policy rule's excerpt (secrets redacted)
+            detail = f"recipient: {s['recipient']}" if s.get("recipient") else s.get("excerpt") or ""
             out.append(f'<tr><td><code>{text(s.get("rule", ""))}</code></td><td>{text(s.get("kind", ""))}</td>'
                        f'<td>{text(s.get("action", ""))}</td><td class="path">{text(s.get("path", ""))}</td>'
-                       f'<td class="num">{_num(s.get("line", ""))}</td></tr>')
+                       f'<td class="num">{_num(s.get("line", ""))}</td><td><code>{text(detail)}</code></td></tr>')
         out.append("</tbody></table>")
     out.append("</section>")
     return "".join(out)

@@ -34,6 +34,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "skipped": [asdict(s) for s in report.skipped],
         "signatures": list(report.signatures),
         "ruleset": report.ruleset,
+        "embedded_repos": list(report.embedded_repos),
         **({"extra": report.extra} if report.extra else {}),
     }
 
@@ -63,4 +64,4 @@ def from_dict(doc: dict[str, Any]) -> Report:
     return Report(doc["schema"], doc.get("tool", {}), doc.get("drop", {}), doc.get("inventory", {}), files,
                   skipped, doc.get("snapshot", {}), doc.get("summary", {}), doc.get("generated_at", ""),
                   tuple(doc.get("verdict_text", ())), tuple(doc.get("signatures", ())), doc.get("ruleset", {}),
-                  doc.get("extra", {}))
+                  tuple(doc.get("embedded_repos", ())), doc.get("extra", {}))

@@ -59,12 +59,28 @@ def render(report: Report) -> str:
             out.append(f"| {code(f.path)} | {code(m.get('path', ''))}{moved} | {m.get('first_seen') or ''} |"
                        f" {code(_short(f.sha256))} |")
         out.append("")
+    out += _embedded(report)
     if report.skipped:
         out += [f"## Not triaged ({len(report.skipped)})", "", "| member | reason | detail |", "|---|---|---|"]
         for sk in report.skipped:
             out.append(f"| {code(sk.path)} | {sk.reason} | {code(sk.detail) if sk.detail else ''} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _embedded(report: Report) -> list[str]:
+    out: list[str] = []
+    for r in report.embedded_repos:
+        out += [f"## Git data in the drop: {code(r.get('path'))} ({r.get('kind')})", "",
+                f"{r.get('commits', 0)} commits: {r.get('internal', 0)} exist internally,"
+                f" {r.get('foreign', 0)} are foreign (not in the inventory).", ""]
+        for c in r.get("foreign_commits", [])[:30]:
+            out.append(f"- foreign {code(_short(c.get('oid')))} {c.get('committer_date') or c.get('author_date')}"
+                       f" by {code(c.get('author'))}: {code(c.get('subject'))}")
+        for n in r.get("notes", [])[:10]:
+            out.append(f"- note: {code(n)}")
+        out.append("")
+    return out
 
 
 def _snapshot(report: Report) -> list[str]:

@@ -55,5 +55,6 @@ def lint(dirs: Sequence[Path]) -> list[str]:
                     problems.append(f"{r.source}: {r.id}: positive example {n} holds none of the keywords "
                                     "(the regexes never run on it)")
         if not r.references and r.kind == "secret":
-            problems.append(f"{r.source}: {r.id}: a secret rule should cite references (where the format is documented)")
+            problems.append(f"{r.source}: {r.id}: a secret rule should cite references "
+                            "(where the format is documented)")
     return problems

@@ -119,7 +119,7 @@ def pem_body(s: str) -> bool:
     lines = [ln.strip() for ln in s.splitlines()]
     body = "".join(ln for ln in lines if ln and ":" not in ln and not ln.startswith("="))
     low = body.lower()
-    return len(body) >= 64 and "xxxxxxxx" not in low and "example" not in low
+    return len(body) >= 64 and not any(p in low for p in ("xxxxxxxx", "example", "abcdefghijklmnop"))
 
 
 def pypi_macaroon(s: str) -> bool:
@@ -132,13 +132,31 @@ def pypi_macaroon(s: str) -> bool:
     return b"pypi.org" in raw
 
 
+_DOC_NETS = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
 def public_ip(s: str) -> bool:
-    """An IPv4 literal that routes on the internet (not private, loopback, reserved, multicast)."""
+    """An IPv4 literal of a host on the internet (not private, loopback, link-local, multicast or
+    reserved); the documentation ranges count as public, since they stand for public hosts."""
     try:
         ip = ipaddress.ip_address(s)
     except ValueError:
         return False
-    return ip.is_global and not ip.is_multicast
+    return (ip.is_global and not ip.is_multicast) or any(ip in n for n in _DOC_NETS)
+
+
+def public_host(s: str) -> bool:
+    """An IP literal must be public (see public_ip); a URL whose host is an IP literal likewise;
+    a URL with a host name passes (its allow-list in the rule drops the well-known ones)."""
+    if "://" not in s:
+        return public_ip(s)
+    host = s.split("://", 1)[1].rsplit(":", 1)[0] if s.count(":") > 1 else s.split("://", 1)[1]
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host
+    return public_ip(host)
 
 
 VALIDATORS: dict[str, Callable[[str], bool]] = {
@@ -149,4 +167,5 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "pem": pem_body,
     "pypi-macaroon": pypi_macaroon,
     "public-ip": public_ip,
+    "public-host": public_host,
 }

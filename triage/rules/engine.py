@@ -26,7 +26,7 @@ MAX_CANDIDATES_PER_RULE = 2_000
 # Characters of a marker or policy match kept as the hit's excerpt (secrets inside are redacted).
 EXCERPT_CHARS = 120
 
-_LONG_LINE = re.compile(r"^[^\n]{%d,}" % (MAX_REGEX_LINE + 1), re.MULTILINE)
+_LONG_LINE = re.compile(rf"^[^\n]{{{MAX_REGEX_LINE + 1},}}", re.MULTILINE)
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 _KW, _LIT = 0, 1
 
@@ -45,6 +45,27 @@ class _Compiled:
     rule: Rule
     patterns: tuple[re.Pattern, ...]
     allow: tuple[re.Pattern, ...]
+
+
+def _windows(text: str, ends: list[int]) -> list[tuple[int, int]]:
+    """Where a keyword-gated regex runs: the lines holding a keyword, but those over MAX_REGEX_LINE.
+    (A multiline rule runs instead from the first such line to the end of the text.)"""
+    out: list[tuple[int, int]] = []
+    stop = -1
+    for pos in ends:
+        if pos < stop:
+            continue
+        a = text.rfind("\n", 0, pos) + 1
+        b = text.find("\n", pos)
+        b = len(text) if b < 0 else b
+        stop = b
+        if b - a > MAX_REGEX_LINE:
+            continue
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _is_word(ch: str) -> bool:
@@ -72,27 +93,26 @@ class _Matcher:
             for key, payload in words.items():
                 self.automaton.add_word(key, (len(key), tuple(payload)))
             self.automaton.make_automaton()
-        self.has_literals = any(c.rule.literals for c in self.rules)
 
-    def scan(self, text: str, path: str = "", mime: str = "", size: int = 0, filters: bool = True) -> list[_Raw]:
+    def scan(self, text: str, path: str = "", mime: str = "", size: int = 0,
+             filters: bool = True) -> list[_Raw]:
         live = [i for i, c in enumerate(self.rules) if not filters or c.rule.applies(path, mime, size)]
         if not live or not text:
             return []
         live_set = set(live)
         out: list[_Raw] = []
-        triggered: set[int] = set()
+        at: dict[int, list[int]] = {}  # keyword-gated rule -> where its keywords end in the text
         counts: dict[int, int] = {}
         if self.automaton is not None:
             low = text.lower()
             if len(low) != len(text):  # a few characters lower-case to two; keep offsets aligned
                 low = text.translate(_ASCII_LOWER)
-            gated = {i for i in live if self.rules[i].rule.keywords and self.rules[i].patterns}
             for end, (n, payload) in self.automaton.iter(low):
                 for i, role, word in payload:
                     if i not in live_set:
                         continue
                     if role == _KW:
-                        triggered.add(i)
+                        at.setdefault(i, []).append(end)
                         continue
                     start = end + 1 - n
                     rule = self.rules[i].rule
@@ -105,14 +125,20 @@ class _Matcher:
                         continue
                     counts[i] = counts.get(i, 0) + 1
                     out.append(_Raw(i, start, end + 1, start, end + 1, rule.recipient(word)))
-                if not self.has_literals and gated <= triggered:
-                    break
-        ranges = self._ranges(text)
+        ranges: list[tuple[int, int]] | None = None
         for i in live:
             c = self.rules[i]
-            if not c.patterns or (c.rule.keywords and i not in triggered):
+            if not c.patterns:
                 continue
-            out.extend(self._regex(i, c, text, ranges, counts))
+            if c.rule.keywords and i not in at:
+                continue
+            if c.rule.keywords and not c.rule.multiline:
+                windows = _windows(text, at[i])
+            else:
+                ranges = ranges if ranges is not None else self._ranges(text)
+                first = text.rfind("\n", 0, at[i][0]) + 1 if c.rule.keywords else 0
+                windows = [(max(a, first), b) for a, b in ranges if b > first]
+            out.extend(self._regex(i, c, text, windows, counts))
         return out
 
     @staticmethod
@@ -130,7 +156,9 @@ class _Matcher:
 
     def _regex(self, i: int, c: _Compiled, text: str, ranges: list[tuple[int, int]],
                counts: dict[int, int]) -> list[_Raw]:
-        rule, out, examined, seen = c.rule, [], 0, set()
+        rule, examined = c.rule, 0
+        out: list[_Raw] = []
+        seen: set[tuple[int, int]] = set()
         for pat in c.patterns:
             named = "secret" in pat.groupindex
             for a, b in ranges:
@@ -218,9 +246,9 @@ class RuleSet:
               numbers: list[int] | None = None) -> list[dict]:
         hits, seen = [], set()
         line, pos = 1, 0
-        for raw in sorted(raws, key=lambda r: (r.s_start, r.rule, r.s_end)):
-            line += text.count("\n", pos, raw.s_start)
-            pos = raw.s_start
+        for raw in _distinct(m, raws):
+            line += text.count("\n", pos, raw.start)  # the line where the match starts (a PEM's BEGIN)
+            pos = raw.start
             rule = m.rules[raw.rule].rule
             secret = text[raw.s_start:raw.s_end]
             at = numbers[line - 1] if numbers is not None else line
@@ -231,7 +259,7 @@ class RuleSet:
             hit: dict[str, Any] = {
                 "rule": rule.id, "kind": rule.kind, "action": rule.action, "severity": rule.severity,
                 "title": rule.title, "path": path, "line": at, "scope": scope,
-                "redacted": redact(secret), "fingerprint": fingerprint(secret),
+                "redacted": redact(_normal(secret).strip()), "fingerprint": fingerprint(_normal(secret)),
             }
             if rule.kind == "canary":
                 hit["recipient"] = raw.recipient
@@ -245,6 +273,32 @@ class RuleSet:
         for raw in sorted(self._engine.secrets.scan(s, filters=False), key=lambda r: -r.s_start):
             s = s[:raw.s_start] + redact(s[raw.s_start:raw.s_end]) + s[raw.s_end:]
         return s
+
+
+def _distinct(m: _Matcher, raws: list[_Raw]) -> list[_Raw]:
+    """Raws in text order without overlaps within a rule, and without a generic rule's match
+    where a specific rule matched an overlapping span (generic-secret-assignment yields to aws-...)."""
+    raws = sorted(raws, key=lambda r: (r.start, r.rule, -r.s_end))
+    specific = sorted((r.s_start, r.s_end) for r in raws if not m.rules[r.rule].rule.generic)
+    out: list[_Raw] = []
+    last_end: dict[int, int] = {}
+    for r in raws:
+        if r.s_start < last_end.get(r.rule, -1):
+            continue
+        if m.rules[r.rule].rule.generic and any(a < r.s_end and r.s_start < b for a, b in specific):
+            continue
+        last_end[r.rule] = r.s_end
+        out.append(r)
+    return out
+
+
+def _normal(secret: str) -> str:
+    """The form a secret is fingerprinted in: a multi-line secret (a key body, possibly with JSON
+    escaped newlines) loses its line breaks and indentation, so the same key fingerprints alike
+    in a PEM file and in a service-account JSON."""
+    if len(secret) > 64 and ("\n" in secret or "\\n" in secret):
+        return re.sub(r"\\n|\s", "", secret)
+    return secret
 
 
 def trojanized(hits: Iterable[dict]) -> bool:

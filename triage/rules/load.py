@@ -7,9 +7,11 @@ Only ``yaml.safe_load`` is used: rule folders may come from users.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import yaml
@@ -17,14 +19,18 @@ import yaml
 from triage.rules.rule import Example, Rule
 from triage.rules.schema import RULE_SCHEMA
 
-try:  # Python 3.11+
-    from re import _constants as _sre_c  # type: ignore[attr-defined]
-    from re import _parser as _sre_p  # type: ignore[attr-defined]
+# the regex parser, to look for nested repeats (re._parser since 3.11, sre_parse before)
+_sre_c: Any
+_sre_p: Any
+try:
+    _sre_c, _sre_p = importlib.import_module("re._constants"), importlib.import_module("re._parser")
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_p  # type: ignore[no-redef]
+    _sre_c, _sre_p = importlib.import_module("sre_constants"), importlib.import_module("sre_parse")
 
 SUFFIXES = (".yml", ".yaml")
+# Rule files a user is meant to copy and fill in (org-markers.example.yml): skipped when a folder
+# is read, loaded only when renamed or named explicitly.
+EXAMPLE_SUFFIXES = (".example.yml", ".example.yaml")
 # A rule file larger than this is not a rule file (the built-in ones are 1-4 KB).
 MAX_RULE_FILE_BYTES = 256 * 1024
 # Regex flags every rule pattern is compiled with: ^ and $ anchor at lines.
@@ -37,7 +43,8 @@ _VALIDATOR = jsonschema.Draft202012Validator(RULE_SCHEMA)
 
 
 def rule_files(dirs: Sequence[Path]) -> list[Path]:
-    """The rule files under ``dirs`` (recursively, hidden entries skipped), in a stable order."""
+    """The rule files under ``dirs`` (recursively; hidden entries and *.example.yml skipped) and
+    the files named in ``dirs`` themselves, in a stable order."""
     out: list[Path] = []
     for d in dirs:
         d = Path(d)
@@ -46,7 +53,8 @@ def rule_files(dirs: Sequence[Path]) -> list[Path]:
             continue
         for p in sorted(d.rglob("*")):
             rel = p.relative_to(d).parts
-            if p.is_file() and p.suffix in SUFFIXES and not any(s.startswith(".") for s in rel):
+            if (p.is_file() and p.suffix in SUFFIXES and not p.name.endswith(EXAMPLE_SUFFIXES)
+                    and not any(s.startswith(".") for s in rel)):
                 out.append(p)
     return out
 
@@ -102,7 +110,8 @@ def _read_file(path: Path) -> tuple[list[Rule], str, list[str]]:
         docs, pack = doc, True
     else:
         return [], sha, [f"{path}: expected a rule (a mapping) or a list of rules"]
-    rules, problems = [], []
+    rules: list[Rule] = []
+    problems: list[str] = []
     for i, d in enumerate(docs):
         where = str(path)
         if pack:
@@ -119,7 +128,8 @@ def _read_file(path: Path) -> tuple[list[Rule], str, list[str]]:
 
 
 def _schema_problems(doc: object) -> list[str]:
-    errors = sorted(_VALIDATOR.iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(_VALIDATOR.iter_errors(doc),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     out = []
     for e in errors[:3]:
         at = ".".join(str(p) for p in e.absolute_path)
@@ -149,9 +159,10 @@ def _build(d: dict, path: Path, sha: str) -> Rule:
     return Rule(
         id=d["id"], title=d["title"], description=d["description"].strip(), severity=d["severity"],
         kind=kind, action=d["action"], source=str(path), sha256=sha,
-        enabled=d.get("enabled", True),
+        enabled=d.get("enabled", True), generic=d.get("generic", False),
         scope=tuple(d.get("scope", ["added"] if kind == "policy" else ["file"])),
         regex=tuple(m.get("regex", ())), literals=literals, keywords=tuple(m.get("keywords", ())),
+        multiline=m.get("multiline", False),
         ignore_case=m.get("ignore_case", False), word=m.get("word", False),
         min_length=m.get("min_length", 1), entropy=m.get("entropy"), validate=m.get("validate"),
         placeholders=m.get("placeholders", kind == "secret"), allow=tuple(m.get("allow", ())),

@@ -41,10 +41,12 @@ class Rule:
     source: str  # the rule file it came from
     sha256: str  # of that file's bytes
     enabled: bool = True
+    generic: bool = False  # a catch-all: yields to a specific rule reporting an overlapping match
     scope: tuple[str, ...] = ("file",)  # "file" (whole members) and/or "added" (lines an altered file adds)
     regex: tuple[str, ...] = ()
     literals: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    multiline: bool = False  # a match may span lines: keyword-gated regexes then run past the keyword's line
     ignore_case: bool = False
     word: bool = False
     min_length: int = 1

@@ -37,6 +37,8 @@ RULE_SCHEMA: dict = {
         "kind": {"enum": ["secret", "canary", "marker", "policy"]},
         "action": {"enum": ["rotate", "attribute", "flag"]},
         "enabled": {"type": "boolean"},
+        # a catch-all rule: its hit is dropped where a more specific rule reports an overlapping match
+        "generic": {"type": "boolean"},
         # where the rule runs: whole members ("file") and/or the lines an altered file adds ("added");
         # default: policy rules run on added lines, every other kind on whole members
         "scope": {"type": "array", "items": {"enum": ["file", "added"]}, "minItems": 1, "uniqueItems": True},
@@ -47,8 +49,10 @@ RULE_SCHEMA: dict = {
                 # the secret is the named group "secret" when the pattern has one, else the whole match
                 "regex": _STRINGS,
                 "literals": _STRINGS,
-                # prefilter (gitleaks style): the regexes run only when one of these appears (any case)
+                # prefilter (gitleaks style): the regexes run only on the lines where one of these
+                # appears (any case), or from the first such line on when "multiline" is set
                 "keywords": {"type": "array", "items": {"type": "string", "minLength": 3}, "minItems": 1},
+                "multiline": {"type": "boolean"},  # a match may span lines (PEM blocks)
                 "ignore_case": {"type": "boolean"},
                 "word": {"type": "boolean"},  # literals only hit as whole words
                 "min_length": {"type": "integer", "minimum": 1},
