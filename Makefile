@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/out
 
-.PHONY: demo test system-deps bench lint clean
+.PHONY: demo test golden system-deps bench lint clean
 
 demo: $(STAMP)
 	$(BIN)/python samples/make_sample.py --out $(SAMPLE)
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rewrite the golden sample reports after a deliberate change (review the diff like code).
+golden: $(STAMP)
+	TRIAGE_REFRESH_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden_reports.py
 
 # Accuracy benchmark (downloads public package releases from PyPI and npm on first run).
 bench: $(STAMP)
