@@ -111,6 +111,8 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
               help="Evidence folder for report.json and report.md (default: report.json on stdout).")
 @click.option("--force", is_flag=True, help="Overwrite reports already in --out.")
 @click.option("--sign-key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM) to sign manifest.json.")
+@click.option("--signatures", "signature_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Folder of YAML rules added to the built-in signatures (repeatable).")
 @click.option("--as-of", "as_of", help="Judge 'current' against the default branch as it was at this date "
               "(ISO 8601, e.g. the day the leak was announced).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
@@ -120,8 +122,8 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--max-depth", type=int, help="Deepest archive nesting opened.")
 @click.option("--max-ratio", type=float, help="Highest compression ratio accepted.")
 @click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
-def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | None, as_of: str | None, quiet: bool,
-         **limits: int | float | None) -> None:
+def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | None,
+         signature_dirs: tuple[Path, ...], as_of: str | None, quiet: bool, **limits: int | float | None) -> None:
     """Scan DROP (an archive or a directory) against the inventory and write the validation report:
     report.json, report.md, report.html, report.csv, report.dfxml and manifest.json in --out."""
     from triage.evidence import utc_now, write_manifest
@@ -143,7 +145,11 @@ def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | N
             raise UsageError(f"--sign-key {sign_key} is not a file")
         when = parse_date(as_of, "--as-of") if as_of else None
         started = utc_now()
-        report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen), as_of=when), progress=progress)
+        for d in signature_dirs:
+            if not d.is_dir():
+                raise UsageError(f"--signatures {d} is not a folder")
+        report = run_scan(drop, db, ScanOptions(limits=Limits(**chosen), as_of=when, signatures=signature_dirs),
+                          progress=progress)
         progress.done()
         if out is None:
             click.echo(rjson.render(report), nl=False)
@@ -160,12 +166,14 @@ def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | N
         progress.done()
         _fail(exc)
     s = report.summary
+    rotate = sum(1 for h in report.signatures if h.get("action") == "rotate")
     click.echo(
         f"{s['real']} real, {s['outdated']} outdated, {s['altered']} altered, {s['fabricated']} fabricated,"
-        f" {s['skipped']} skipped" + (f"; reports in {out}" if out else ""),
+        f" {s['skipped']} skipped" + (f"; {rotate} credentials to rotate" if rotate else "")
+        + (f"; reports in {out}" if out else ""),
         err=True,
     )
-    attention = s["altered"] or s["fabricated"] or s["skipped"]
+    attention = s["altered"] or s["fabricated"] or s["skipped"] or report.signatures
     sys.exit(EXIT_FINDINGS if attention else EXIT_OK)
 
 
@@ -244,6 +252,44 @@ def keygen(private_key: Path, public_key: Path) -> None:
     except Exception as exc:  # noqa: BLE001
         _fail(exc)
     click.echo(f"key pair written: {private_key} (keep secret), {public_key}; fingerprint {fp}", err=True)
+
+
+@main.group()
+def signatures() -> None:
+    """Check signature rules: `lint` their form, `test` them against their own examples."""
+
+
+@signatures.command("lint", epilog=EPILOG)
+@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+def signatures_lint(dirs: tuple[Path, ...]) -> None:
+    """Check rule files (schema, duplicate ids, examples present, regexes) in DIRS (default: built-in)."""
+    from triage.rules import BUILTIN_DIR, lint
+
+    try:
+        problems = lint(list(dirs) or [BUILTIN_DIR])
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    for p in problems:
+        click.echo(p)
+    click.echo(f"{len(problems)} problem(s)", err=True)
+    sys.exit(EXIT_FINDINGS if problems else EXIT_OK)
+
+
+@signatures.command("test", epilog=EPILOG)
+@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+def signatures_test(dirs: tuple[Path, ...]) -> None:
+    """Run every rule (built-in plus DIRS) against its positive and negative examples."""
+    from triage.rules import load_rules, selftest
+
+    try:
+        ruleset = load_rules(list(dirs))
+        failures = selftest(ruleset)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    for f in failures:
+        click.echo(f)
+    click.echo(f"{len(ruleset.rules)} rules, {len(failures)} failure(s); ruleset {ruleset.id}", err=True)
+    sys.exit(EXIT_FINDINGS if failures else EXIT_OK)
 
 
 def _check_out(drop: Path, out: Path | None, force: bool) -> None:

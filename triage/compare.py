@@ -228,6 +228,17 @@ def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:
     return hunks
 
 
+def added_lines(d: View, c: View) -> list[tuple[int, str]]:
+    """Lines of the drop file that its internal source does not have: (1-based line number, text)."""
+    if not d.is_text or not c.is_text:
+        return []
+    out: list[tuple[int, str]] = []
+    for op in LCSseq.opcodes(c.raw_lines, d.raw_lines):
+        if op.tag in ("insert", "replace"):
+            out.extend((i + 1, d.raw_lines[i]) for i in range(op.dest_start, op.dest_end))
+    return out
+
+
 def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
     """Name the kind of modification where it is recognisable."""
     kinds: list[str] = []

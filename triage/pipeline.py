@@ -17,10 +17,11 @@ from typing import Any
 
 from triage import __version__
 from triage.classify import Decision, decide_fuzzy, evidence_strength
-from triage.compare import change_kinds, diff_hunks
+from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.binary import tlsh_distance
+from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import from_bytes, jaccard
 from triage.inventory.indexer import iso
 from triage.inventory.store import SQLiteStore
@@ -29,6 +30,7 @@ from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
 from triage.read import EmbeddedRepo, describe_drop, read_drop
 from triage.read.limits import Limits
+from triage.rules import RuleSet
 
 SCHEMA = "triage-report/1"
 # Members fingerprinted and looked up together (bounds memory: one batch of bytes at a time).
@@ -47,6 +49,8 @@ class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     workdir: Path | None = None
     as_of: int | None = None  # Unix time: judge "current" against the default tips at that date
+    signatures: tuple[Path, ...] = ()  # rule folders added to the built-in signatures
+    builtin_signatures: bool = True
 
 
 @dataclass
@@ -65,13 +69,16 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
     options = options or ScanOptions()
+    from triage.rules import load_rules
+
+    ruleset = load_rules(options.signatures, include_builtin=options.builtin_signatures)
     store = SQLiteStore.open_readonly(db)
     try:
         drop_info = describe_drop(Path(drop))
         own_tmp = options.workdir is None
         workdir = Path(tempfile.mkdtemp(prefix="triage-")) if own_tmp else Path(options.workdir)  # type: ignore[arg-type]
         try:
-            return _scan(store, Path(drop), drop_info, options, workdir, progress)
+            return _scan(store, Path(drop), drop_info, options, ruleset, workdir, progress)
         finally:
             if own_tmp:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -79,9 +86,10 @@ def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Pro
         store.close()
 
 
-def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions, workdir: Path,
-          progress: Progress) -> Report:
+def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions, ruleset: RuleSet,
+          workdir: Path, progress: Progress) -> Report:
     limits = options.limits
+    hits: list[dict] = []
     started = datetime.now(timezone.utc)
     skipped: list[Skipped] = []
     exact: list[_Pending] = []
@@ -109,7 +117,12 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             continue
         n += 1
         progress("members read", n, 0)
-        batch.append(_Pending(item, fingerprint(item.data), n))
+        pending = _Pending(item, fingerprint(item.data), n)
+        if pending.fp.kind == "text":
+            decoded = decode(item.data)
+            if decoded is not None:
+                hits.extend(ruleset.scan_text(item.path, decoded[0], pending.fp.mime, pending.fp.size))
+        batch.append(pending)
         if len(batch) >= BATCH:
             flush()
     if batch:
@@ -153,8 +166,9 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
         ip = internal_path(p.member.path, roots)
-        finding, source = _fuzzy_finding(store, p, ip, cache)
+        finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
         findings[p.member.path] = finding
+        hits.extend(finding.evidence.get("suspicious_insertions", []))
         if source is not None:
             pid = store.path_ids_readonly([ip]).get(ip)
             if pid is not None and source in store.contents_at_paths([ip]).get(ip, set()):
@@ -193,7 +207,9 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
         snapshot=snap,
         summary=summary,
         generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        verdict_text=summarize(files, skipped, snap),
+        verdict_text=summarize(files, skipped, snap, hits),
+        signatures=tuple(sorted(hits, key=lambda h: (h["path"], h.get("line") or 0, h["rule"]))),
+        ruleset=ruleset.describe(),
         embedded_repos=tuple(_embedded(store, r) for r in repos),
     )
 
@@ -301,7 +317,8 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     return sim
 
 
-def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -> tuple[Finding, int | None]:
+def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
+                   ruleset: RuleSet) -> tuple[Finding, int | None]:
     """The verdict on a file with no exact match, and the content id of its internal source when
     it is altered from exactly one source version that no other version explains as well."""
     fp = p.fp
@@ -331,6 +348,12 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache) -
             })
             ev["matches"].extend(match_recs)
         ev["derived_from"] = sources
+        if len(decision.sources) == 1:
+            added = added_lines(m.drop_view, m.views[decision.sources[0].key])
+            inserted = ruleset.scan_added(p.member.path, added)
+            if inserted:
+                ev["trojanized"] = True
+                ev["suspicious_insertions"] = inserted
         ev["change_kinds"] = sorted({k for s in sources for k in s["changes"]["kinds"]}) if len(sources) == 1 else ["concatenation"]
         if len(sources) > 1:
             ev["derived_share"] = round(decision.union_share, 4)

@@ -43,6 +43,7 @@ def render(report: Report) -> str:
         "",
     ]
     out += _snapshot(report)
+    out += _signatures(report)
     for verdict in ATTENTION:
         files = [f for f in report.files if f.verdict is verdict]
         if not files:
@@ -66,6 +67,45 @@ def render(report: Report) -> str:
             out.append(f"| {code(sk.path)} | {sk.reason} | {code(sk.detail) if sk.detail else ''} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _signatures(report: Report) -> list[str]:
+    """Containment (credentials to rotate, trojanized copies), Attribution (canaries), Markers.
+    Secrets appear only in their redacted form."""
+    hits = list(report.signatures)
+    out: list[str] = []
+    rotate = [h for h in hits if h.get("action") == "rotate"]
+    trojan = [f for f in report.files if f.evidence.get("trojanized")]
+    out += ["## Containment", ""]
+    if not rotate and not trojan:
+        out += ["No credential and no suspicious inserted code was found"
+                f" (ruleset {code(_short(report.ruleset.get('id'), 16))}, {report.ruleset.get('rules', 0)} rules).", ""]
+    if rotate:
+        out += [f"Credentials to rotate ({len(rotate)}):", "", "| rule | file | line | value (redacted) |",
+                "|---|---|---:|---|"]
+        for h in rotate:
+            out.append(f"| {h.get('rule')} | {code(h.get('path'))} | {h.get('line') or ''} | {code(h.get('redacted'))} |")
+        out.append("")
+    for f in trojan:
+        out.append(f"- trojanized copy: {code(f.path)} inserts suspicious code into its internal source:")
+        for h in f.evidence.get("suspicious_insertions", [])[:10]:
+            out.append(f"  - line {h.get('line')}: {h.get('rule')}: {code(h.get('excerpt') or h.get('redacted'))}")
+    if trojan:
+        out.append("")
+    canaries = [h for h in hits if h.get("kind") == "canary"]
+    if canaries:
+        out += ["## Attribution", ""]
+        for h in canaries:
+            who = h.get("recipient") or "unknown recipient (canary-shaped token not on the list)"
+            out.append(f"- {code(h.get('path'))} line {h.get('line')}: {h.get('rule')} names {code(who)}")
+        out.append("")
+    markers = [h for h in hits if h.get("kind") == "marker"]
+    if markers:
+        out += ["## Markers", ""]
+        for h in markers[:100]:
+            out.append(f"- {code(h.get('path'))} line {h.get('line')}: {h.get('rule')}: {code(h.get('excerpt') or h.get('redacted'))}")
+        out.append("")
+    return out
 
 
 def _embedded(report: Report) -> list[str]:
