@@ -254,7 +254,7 @@ def keygen(private_key: Path, public_key: Path) -> None:
     click.echo(f"key pair written: {private_key} (keep secret), {public_key}; fingerprint {fp}", err=True)
 
 
-@main.group()
+@main.group(epilog=EPILOG)
 def signatures() -> None:
     """Check signature rules: `lint` their form, `test` them against their own examples."""
 
