@@ -28,25 +28,32 @@ skipped members); 2 usage error; 3 input error; 4 inventory error; 5 internal er
 
 
 class _Progress:
-    """One self-overwriting status line on stderr, only when stderr is a terminal."""
+    """Progress bars on stderr (rich), one per stage: members read, exact matches, fuzzy
+    comparisons, commits indexed. Silent with --quiet or when stderr is not a terminal."""
 
     def __init__(self, quiet: bool):
         self.enabled = not quiet and sys.stderr.isatty()
-        self.last = ""
+        self.bars = None
+        self.tasks: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        msg = f"{stage}: {done}/{total}" if total else f"{stage}: {done}"
-        if msg != self.last and (done % 50 == 0 or done == total):
-            sys.stderr.write("\r\033[K" + msg)
-            sys.stderr.flush()
-            self.last = msg
+        if self.bars is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bars = Progress(TextColumn("{task.description:>18}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.bars.start()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=total or None)
+        self.bars.update(self.tasks[stage], completed=done, total=total or None)
 
     def done(self) -> None:
-        if self.enabled and self.last:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        if self.bars is not None:
+            self.bars.stop()
+            self.bars = None
 
 
 def _fail(exc: BaseException) -> None:
