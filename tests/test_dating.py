@@ -139,3 +139,21 @@ def test_moved_file_is_real_but_not_dated_at_its_drop_path(repo: Repo, tmp_path:
     assert [f.verdict for f in report.files] == [Verdict.REAL, Verdict.REAL]
     assert report.snapshot["moved"] == ["x/elsewhere/b.py"]
     assert report.snapshot["support"] == 1
+
+
+def test_altered_file_equally_close_to_two_versions_is_not_dated(repo: Repo, tmp_path: Path):
+    body = code_file("res")
+    v1 = repo.commit({"res.py": "# Copyright 2006-2021 Example\n" + body}, "v1")
+    repo.commit({"res.py": "# Copyright 2006-2022 Example\n" + body}, "v2")
+    _index(repo, tmp_path / "i.db")
+    drop = _drop(tmp_path, {"x/res.py": ("# Copyright 2007-2021 Example\n" + body).encode()})
+    f = scan(drop, tmp_path / "i.db").files[0]
+    assert f.verdict is Verdict.ALTERED
+    assert "dated_by_source" not in f.evidence  # one line from either version: dating through one is a guess
+    # a version that differs only in whitespace is told apart on raw lines
+    near = _tree(repo, v1)["res.py"].decode().replace("def res_step_0(", "def  res_step_0(")
+    repo.commit({"res.py": near}, "v3: whitespace only")
+    _index(repo, tmp_path / "i2.db")
+    edited = near.replace("'step': 5}", "'step': 55}")
+    f = scan(_drop(tmp_path, {"x/res.py": edited.encode()}, "d2.zip"), tmp_path / "i2.db").files[0]
+    assert f.verdict is Verdict.ALTERED and f.evidence.get("dated_by_source") is True

@@ -372,13 +372,30 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
                       decision.reasons, ev)
     source = None
     if decision.verdict is Verdict.ALTERED and len(decision.sources) == 1 and m is not None:
-        best = decision.sources[0]
-        key = (best.cmp.containment_drop, best.cmp.containment_source)
-        ties = [s for s in m.scored if s.key != best.key and (s.cmp.containment_drop, s.cmp.containment_source) == key]
-        if not ties:
-            source = best.key
+        source = closest_version(m, decision.sources[0])
+        if source is not None:
             ev["dated_by_source"] = True
+            if source != decision.sources[0].key:
+                ev["dated_by_blob"] = m.rows[source]["git_oid"]
     return finding, source
+
+
+def closest_version(m, best) -> int | None:
+    """The internal content an altered file was cut from, for dating: the candidate of the same
+    lineage fewest line edits away (whitespace-free lines, then raw lines to tell formatting
+    apart). None when two versions are equally close: dating through either would be a guess."""
+    from rapidfuzz.distance import Indel
+
+    same = [s for s in m.scored if s.lineage == best.lineage] or [best]
+
+    def distance(s) -> tuple[int, int]:
+        raw = Indel.distance(m.views[s.key].raw_lines, m.drop_view.raw_lines) if m.drop_view.is_text else 0
+        return (s.cmp.inserted + s.cmp.deleted, raw)
+
+    ranked = sorted(same, key=distance)
+    if len(ranked) > 1 and distance(ranked[0]) == distance(ranked[1]):
+        return None
+    return ranked[0].key
 
 
 def _current_as_of(store: SQLiteStore, history: History, ts: int) -> tuple[set[int], list[dict]]:
