@@ -281,7 +281,3 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
     else:
         kinds.append("edited")
     return kinds
-
-
-def line_hash(s: str) -> int:
-    return xxhash.xxh32_intdigest(s.encode("utf-8", "surrogatepass"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, code_file
-from triage.errors import InputError, InventoryError
+from triage.errors import InputError, InventoryError, UsageError
 from triage.inventory import indexer
 from triage.inventory.indexer import index_source
 from triage.inventory.store import SQLiteStore
@@ -124,3 +124,59 @@ def test_store_refusals(tmp_path: Path):
     SQLiteStore.create_or_open(tmp_path / "empty.db").close()
     with pytest.raises(InventoryError, match="empty index"):
         SQLiteStore.open_readonly(tmp_path / "empty.db")
+
+
+def _dump(db: Path) -> list:
+    store = SQLiteStore.open_readonly(db)
+    try:
+        rows = []
+        for table, order in (("contents", "id"), ("postings", "hash, content_id"),
+                             ("bands", "key, content_id"),
+                             ("changes", "commit_id, path_id"), ("commits", "id"), ("paths", "id"),
+                             ("tip_files", "source_id, path_id"), ("line_df", "hash")):
+            cols = "*" if table != "commits" else "id, source_id, oid, tree, parents, first_parent, seq, date"
+            rows.append(list(store.conn.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")))  # noqa: S608
+        return rows
+    finally:
+        store.close()
+
+
+def test_worker_processes_build_the_same_index(repo: Repo, tmp_path: Path, monkeypatch):
+    for i in range(5):
+        files = {f"src/m{i}.py": code_file(f"m{i}", n=60), f"data/b{i}.bin": bytes(range(256)) * (i + 3)}
+        repo.commit(files, f"c{i}")
+    monkeypatch.setattr(indexer, "BATCH_COMMITS", 2)
+    monkeypatch.setattr(indexer, "CHUNK_ITEMS", 3)
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_ITEMS", 1)  # a pool even for this small history
+    dbs = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("TRIAGE_WORKERS", workers)
+        dbs[workers] = tmp_path / f"w{workers}.db"
+        store = SQLiteStore.create_or_open(dbs[workers])
+        stats = index_source(store, repo.path)
+        store.close()
+        assert stats.contents_new == 10
+    assert _dump(dbs["1"]) == _dump(dbs["2"])  # same rows, same content ids: order is kept
+
+
+def test_fingerprinter_keeps_order_and_markers(monkeypatch):
+    monkeypatch.setattr(indexer, "CHUNK_ITEMS", 2)
+    items = [(i, code_file(f"f{i}", n=3).encode()) for i in range(7)]
+    items.insert(3, ("marker", None))
+    with indexer.Fingerprinter(2) as fper:
+        fper.start(items_ahead=10_000)
+        out = list(fper.run(items))
+    assert [k for k, _d, _fp in out] == [k for k, _d in items]
+    assert [fp.sha256 if fp else None for _k, _d, fp in out] == \
+           [indexer.fingerprint(d).sha256 if d is not None else None for _k, d in items]
+
+
+def test_workers_setting(monkeypatch):
+    monkeypatch.setenv("TRIAGE_WORKERS", "3")
+    assert indexer.default_workers() == 3
+    monkeypatch.setenv("TRIAGE_WORKERS", "0")
+    with pytest.raises(UsageError):
+        indexer.default_workers()
+    monkeypatch.setenv("TRIAGE_WORKERS", "many")
+    with pytest.raises(UsageError):
+        indexer.default_workers()

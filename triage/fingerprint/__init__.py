@@ -7,12 +7,11 @@ setting that changes a fingerprint; the index records it and refuses a mismatch.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from triage.fingerprint import binary, minhash, text
+from triage.fingerprint import binary, minhash, text, textvec
 from triage.fingerprint.exact import git_blob_oid, sha256_hex
 from triage.fingerprint.filetype import decode, mime_type
 
@@ -30,14 +29,15 @@ SPACE_SHAPES = 2
 SPACE_CHUNKS = 3
 
 PARAMS = {
-    "fingerprint": "triage-fp/1",
+    "fingerprint": "triage-fp/2",
     "num_perm": minhash.NUM_PERM,
     "seed": minhash.SEED,
     "scheme": "datasketch-affine32",
     "bands": minhash.BANDS,
     "token_k": TOKEN_K,
     "shape_k": SHAPE_K,
-    "line_hash": "xxh32-ws-stripped",
+    "line_hash": "poly64-fmix-top32-ws-stripped",
+    "tokenizer": "bytes-1",
     "min_informative_line": text.MIN_INFORMATIVE_LINE,
     "chunker": f"gear-{binary.WINDOW}-{binary.MIN_CHUNK}-{binary.MAX_CHUNK}-{binary.BOUNDARY_BITS}",
 }
@@ -68,8 +68,13 @@ class Fingerprint:
         return out
 
 
-def _h(s: str) -> str:
-    return hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest()
+def _utf8(data: bytes, content: str, encoding: str) -> bytes:
+    """The decoded text's UTF-8 bytes (the raw bytes themselves when they are UTF-8)."""
+    if encoding == "utf-8":
+        return data
+    if encoding == "utf-8-sig":
+        return data[3:]
+    return content.encode("utf-8", "surrogatepass")
 
 
 def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
@@ -89,15 +94,11 @@ def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
             sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data),
         )
     content, encoding = decoded
-    norm = text.normalize_newlines(content)
-    wsl = text.ws_lines(norm)
-    toks, shapes = text.tokens(norm)
-    tok_sh = text.shingle_hashes(text.token_hashes(toks), TOKEN_K)
-    shape_sh = text.shingle_hashes(text.token_hashes(shapes), SHAPE_K)
+    tf = textvec.features(_utf8(data, content, encoding), content)
     return Fingerprint(
         sha, oid, size, mime, "text", encoding=encoding,
-        norm_sha256=_h(norm), ws_sha256=_h("\n".join(wsl)),
-        lines=text.line_hashes(wsl), informative=text.informative(wsl),
-        sig_tokens=minhash.signature(tok_sh), sig_shapes=minhash.signature(shape_sh),
+        norm_sha256=tf.norm_sha256, ws_sha256=tf.ws_sha256, lines=tf.lines, informative=tf.informative,
+        sig_tokens=minhash.signature(text.shingle_hashes(tf.tokens, TOKEN_K)),
+        sig_shapes=minhash.signature(text.shingle_hashes(tf.shapes, SHAPE_K)),
         tlsh=binary.tlsh_digest(data),
     )

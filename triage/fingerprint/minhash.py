@@ -22,8 +22,9 @@ SEED = 1
 # (P(candidate | J=0.5) = 0.87, J=0.3: 0.23, J=0.7: 0.9999).
 BANDS = 32
 ROWS = NUM_PERM // BANDS
-# Values hashed per NumPy step: bounds the (num_perm x chunk) temporary to 128*16384*4 = 8 MiB.
-CHUNK = 16384
+# Values hashed per NumPy step: one reused (num_perm x chunk) buffer of 128*8192*4 = 4 MiB
+# (measured: 8192 beats 2048 and 16384 with fresh temporaries by 30-40% on 2M values).
+CHUNK = 8192
 EMPTY = np.uint32(0xFFFFFFFF)
 
 
@@ -44,19 +45,33 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values. np.unique is 20-150x slower than this on NumPy 2.4 for uint32
+    arrays (hash-based since 2.3), which made it the largest cost of a signature."""
+    if len(values) < 2:
+        return values.copy()
+    s = np.sort(values)
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def signature(values: np.ndarray, num_perm: int = NUM_PERM, seed: int = SEED) -> np.ndarray:
     """MinHash signature (uint32[num_perm]) of a set of 32-bit hash values."""
     a, b = permutations(num_perm, seed)
     out = np.full(num_perm, EMPTY, dtype=np.uint32)
     if len(values) == 0:
         return out
-    values = np.unique(values.astype(np.uint32, copy=False))
-    mixed = _fmix32(values)
-    with np.errstate(over="ignore"):
-        for start in range(0, len(mixed), CHUNK):
-            part = mixed[start : start + CHUNK]
-            phv = a[:, None] * part[None, :] + b[:, None]
-            np.minimum(out, phv.min(axis=1), out=out)
+    mixed = _fmix32(distinct(values.astype(np.uint32, copy=False)))
+    buf = np.empty((num_perm, min(CHUNK, len(mixed))), dtype=np.uint32)
+    a_col, b_col = a[:, None], b[:, None]
+    for start in range(0, len(mixed), CHUNK):
+        part = mixed[start : start + CHUNK]
+        phv = buf[:, : len(part)]
+        np.multiply(a_col, part, out=phv)  # wraps mod 2^32, as datasketch's affine32 does
+        np.add(phv, b_col, out=phv)
+        np.minimum(out, phv.min(axis=1), out=out)
     return out
 
 

@@ -10,8 +10,10 @@ is recognised as such:
 - ``tokens`` / ``shapes``: a token stream (comments dropped) and the same stream with
   identifiers, numbers and strings abstracted (renamed identifiers, changed constants vanish).
 
-The tokenizer is a single regular expression so that indexing millions of contents stays fast;
-the language-aware analysis (Pygments) runs at scan time on the few files compared.
+These ``str`` functions serve the scan-time comparison of a few files. Indexing computes the
+same views over the UTF-8 bytes with NumPy (``textvec``): ``line_hashes`` here and the index's
+line hashes are one function, so a scanned file's lines meet the index's postings; the bytes
+tokenizer differs from the regex below only where ``textvec`` documents it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import xxhash
 
-# Lines shorter than this (whitespace removed) carry no evidence: "}", "else:", "end", "*/".
-MIN_INFORMATIVE_LINE = 6
+from triage.fingerprint.textvec import KEYWORDS, MIN_INFORMATIVE_LINE, hash_strings
+
+__all__ = ["MIN_INFORMATIVE_LINE", "KEYWORDS", "normalize_newlines", "ws_lines", "line_hashes", "informative",
+           "tokens", "tokens_and_shape_lines", "token_hashes", "shingle_hashes"]
 
 _TOKEN_RE = re.compile(
     r"""
@@ -33,19 +36,6 @@ _TOKEN_RE = re.compile(
     | (?P<op>[^\w\s])
     """,
     re.VERBOSE | re.DOTALL,
-)
-
-# Keywords kept as themselves in the abstracted stream: the shape of control flow is evidence,
-# the names are not. A union over common languages; a word that is a keyword in one language
-# and an identifier in another only makes a shape slightly more specific.
-KEYWORDS = frozenset(
-    """
-    and as assert async await break case catch class const continue def default del delete do
-    elif else enum except export extends false finally fn for from func function go if impl
-    import in instanceof interface is lambda let loop match mod new nil none not null or
-    package pass private protected pub public raise return self static struct super switch
-    this throw throws true try type typeof use var void while with yield None True False
-    """.split()
 )
 
 
@@ -71,9 +61,9 @@ def ws_lines(text: str) -> list[str]:
 
 
 def line_hashes(lines: list[str]) -> np.ndarray:
-    """32-bit hashes of lines (xxh32, seed 0): the unit of line containment and postings."""
-    return np.fromiter((xxhash.xxh32_intdigest(s.encode("utf-8", "surrogatepass")) for s in lines),
-                       dtype=np.uint32, count=len(lines))
+    """32-bit hashes of lines (``textvec.segment_hashes`` of their UTF-8 bytes): the unit of line
+    containment and postings, equal to the hashes the index stores."""
+    return hash_strings(lines)
 
 
 def informative(lines: list[str]) -> np.ndarray:
@@ -133,8 +123,8 @@ def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
 
 
 def token_hashes(toks: list[str]) -> np.ndarray:
-    return np.fromiter((xxhash.xxh32_intdigest(t.encode("utf-8", "surrogatepass")) for t in toks),
-                       dtype=np.uint32, count=len(toks))
+    """32-bit hashes of tokens (the same hash function as lines and the index's tokens)."""
+    return hash_strings(toks)
 
 
 def shingle_hashes(hashes: np.ndarray, k: int) -> np.ndarray:

@@ -4,27 +4,49 @@ Each distinct content is fingerprinted once. Commits are written in batches, one
 per batch (commit rows, their changes and the new contents together), parents before children:
 an interrupted run leaves whole batches only, and the ``state`` meta key stays ``indexing`` until
 refs, tips and line frequencies are written at the end, so a scan never trusts a half index.
+
+Fingerprinting runs in worker processes (``Fingerprinter``) while this process reads blobs from
+git and writes finished batches: contents go out in chunks, come back in order, and are written
+in the order they were read, so content ids are the same whatever the number of workers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import signal
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from triage.errors import InputError, UsageError
-from triage.fingerprint import fingerprint
+from triage.fingerprint import Fingerprint, fingerprint
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
 from triage.inventory.store import SQLiteStore
 
 # Commits per transaction: large enough to amortise commit cost, small enough that an
 # interruption loses little work.
 BATCH_COMMITS = 200
+# Worker processes fingerprinting contents (TRIAGE_WORKERS overrides; 1 = in this process).
+WORKERS_ENV = "TRIAGE_WORKERS"
+# Contents go to a worker in chunks of at most this many items or bytes (one round trip each),
+# and at most WINDOW_PER_WORKER chunks per worker are in flight: this bounds the memory held.
+CHUNK_ITEMS = 64
+CHUNK_BYTES = 4 * 1024 * 1024
+WINDOW_PER_WORKER = 3
+# Workers start only for a batch of at least this many new contents, or once this many bytes
+# were read: a small run (a test, a re-run with a few new commits) is done before a pool starts.
+PARALLEL_MIN_ITEMS = 64
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
+K = TypeVar("K")
 
 
 @dataclass
@@ -41,6 +63,124 @@ class IndexStats:
 
 def _noop(stage: str, done: int, total: int) -> None:
     pass
+
+
+# -- fingerprinting in worker processes ----------------------------------------------------------
+
+
+def default_workers() -> int:
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        try:
+            n = int(value)
+        except ValueError:
+            raise UsageError(f"{WORKERS_ENV}={value!r} is not a number of worker processes") from None
+        if n < 1:
+            raise UsageError(f"{WORKERS_ENV} must be at least 1")
+        return n
+    return os.cpu_count() or 1
+
+
+def _worker_init() -> None:
+    # The parent handles Ctrl-C (it rolls the open batch back and stops the pool).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _fingerprint_chunk(datas: list[bytes]) -> list[tuple]:
+    """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back."""
+    return [tuple(getattr(fp, f.name) for f in fields(Fingerprint)) for fp in map(fingerprint, datas)]
+
+
+class _Done:
+    """A finished chunk computed in this process (the Future interface the pipeline reads)."""
+
+    def __init__(self, fps: list[Fingerprint]):
+        self.fps = fps
+
+    def result(self) -> list[Fingerprint]:
+        return self.fps
+
+
+class Fingerprinter:
+    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, Fingerprint)`` in order.
+
+    Everything runs in this process, calling this module's ``fingerprint``, until ``start()``
+    finds the work large enough for a pool; then chunks go to worker processes while this
+    process keeps reading the stream and the caller writes what came back.
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers if workers is not None else default_workers()
+        self.pool: ProcessPoolExecutor | None = None
+        self.bytes_read = 0
+
+    def __enter__(self) -> Fingerprinter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def start(self, items_ahead: int, bytes_ahead: int = 0) -> None:
+        """Start the workers if the work seen so far and ahead is worth it.
+
+        Call it only where this process has no pipe to a child open (not while a ``git cat-file``
+        runs): workers are forked from here, and a forked copy of that pipe would keep git
+        waiting for more input forever.
+        """
+        if self.pool is not None or self.workers < 2:
+            return
+        if items_ahead < PARALLEL_MIN_ITEMS and self.bytes_read + bytes_ahead < PARALLEL_MIN_BYTES:
+            return
+        methods = multiprocessing.get_all_start_methods()
+        # fork: workers start at once with the loaded modules (spawn where there is no fork).
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
+        self.pool.submit(int).result()  # launch the processes now, not at the first real chunk
+
+    def _submit(self, datas: list[bytes]) -> Future | _Done:
+        if self.pool is None:
+            return _Done([fingerprint(d) for d in datas])
+        return self.pool.submit(_fingerprint_chunk, datas)
+
+    def run(self, items: Iterable[tuple[K, bytes | None]]
+            ) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+        """Items with ``data`` None are markers: they come back in their place, unfingerprinted."""
+        window: deque[tuple[list, Future | _Done]] = deque()
+        chunk: list[tuple[K, bytes | None]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal chunk, size
+            if chunk:
+                window.append((chunk, self._submit([d for _, d in chunk if d is not None])))
+                chunk, size = [], 0
+
+        def drain(keep: int) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+            while len(window) > keep:
+                done, fut = window.popleft()
+                fps = iter(fut.result())
+                for key, data in done:
+                    if data is None:
+                        yield key, None, None
+                        continue
+                    fp = next(fps)
+                    yield key, data, fp if isinstance(fp, Fingerprint) else Fingerprint(*fp)
+
+        for key, data in items:
+            chunk.append((key, data))
+            if data is not None:
+                size += len(data)
+                self.bytes_read += len(data)
+            if self.pool is None or len(chunk) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
+                flush()
+                yield from drain(WINDOW_PER_WORKER * self.workers if self.pool else 0)
+        flush()
+        yield from drain(0)
 
 
 def detect_kind(location: Path) -> str:
@@ -101,10 +241,36 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
     new = repo.new_commits(sorted(set(refs.values())), sorted(known))
     seq = store.max_seq(sid) + 1
     total = len(new)
-    for start in range(0, total, BATCH_COMMITS):
-        batch = new[start : start + BATCH_COMMITS]
-        progress("commits", start, total)
-        seq = _index_git_batch(store, repo, sid, batch, seq, stats)
+    batches = [new[i : i + BATCH_COMMITS] for i in range(0, total, BATCH_COMMITS)]
+    diffs: dict[int, dict[str, list]] = {}
+    have: dict[str, int] = {}  # blob oid -> content id, for the batches read so far
+
+    def blobs() -> Iterator[tuple[str | int, bytes | None]]:
+        """Every batch's new blobs, then its marker; runs ahead of the writes below."""
+        scheduled: set[str] = set()
+        for i, batch in enumerate(batches):
+            diffs[i] = repo.diffs(batch)
+            oids = {ch.oid for chs in diffs[i].values() for ch in chs if ch.oid and ch.mode != GITLINK}
+            have.update(store.content_ids_by_oid([o for o in oids if o not in have and o not in scheduled]))
+            missing = sorted(o for o in oids if o not in have and o not in scheduled)
+            scheduled.update(missing)
+            fper.start(len(missing))  # here, before cat-file starts
+            yield from repo.blobs(missing)
+            yield i, None
+
+    fper = Fingerprinter()
+    with fper:
+        results = fper.run(blobs())
+        for i, batch in enumerate(batches):
+            progress("commits", i * BATCH_COMMITS, total)
+            with store.transaction():
+                for oid, data, fp in results:
+                    if data is None or fp is None:
+                        break  # this batch's marker: all its new contents are written
+                    have[str(oid)] = store.add_content(fp, data)
+                    stats.contents_new += 1
+                    stats.bytes_fingerprinted += len(data)
+                seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
     progress("commits", total, total)
     known = store.known_commits(sid)
     with store.transaction():
@@ -122,30 +288,20 @@ def _resolve_ref(name: str, refs: dict[str, str]) -> str | None:
     return None
 
 
-def _index_git_batch(store: SQLiteStore, repo: GitRepo, sid: int, batch: list[CommitMeta], seq: int,
-                     stats: IndexStats) -> int:
-    diffs = repo.diffs(batch)
-    oids = {ch.oid for changes in diffs.values() for ch in changes if ch.oid and ch.mode != GITLINK}
-    have = store.content_ids_by_oid(oids)
-    missing = sorted(oids - set(have))
-    with store.transaction():
-        for oid, data in repo.blobs(missing):
-            fp = fingerprint(data)
-            have[oid] = store.add_content(fp, data)
-            stats.contents_new += 1
-            stats.bytes_fingerprinted += len(data)
-        paths = store.path_ids(ch.path for changes in diffs.values() for ch in changes)
-        for c in batch:
-            cid = store.add_commit(sid, c.oid, c.tree, c.parents, seq, c.date, c.author_date, c.author,
-                                   c.committer, c.subject)
-            seq += 1
-            rows = []
-            for ch in diffs.get(c.oid, []):
-                if ch.mode == GITLINK:
-                    continue
-                rows.append((paths[ch.path], have.get(ch.oid) if ch.oid else None, ch.mode))
-            store.add_changes(cid, rows)
-            stats.commits_new += 1
+def _write_commits(store: SQLiteStore, sid: int, batch: list[CommitMeta], diffs: dict[str, list],
+                   have: dict[str, int], seq: int, stats: IndexStats) -> int:
+    paths = store.path_ids(ch.path for changes in diffs.values() for ch in changes)
+    for c in batch:
+        cid = store.add_commit(sid, c.oid, c.tree, c.parents, seq, c.date, c.author_date, c.author,
+                               c.committer, c.subject)
+        seq += 1
+        rows = []
+        for ch in diffs.get(c.oid, []):
+            if ch.mode == GITLINK:
+                continue
+            rows.append((paths[ch.path], have.get(ch.oid) if ch.oid else None, ch.mode))
+        store.add_changes(cid, rows)
+        stats.commits_new += 1
     return seq
 
 
@@ -181,10 +337,13 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
     before = store.count("contents")
     with store.transaction():
         ids = {}
-        for i, (path, data, _m) in enumerate(files):
-            progress("files", i, len(files))
-            ids[path] = store.add_content(fingerprint(data), data)
-            stats.bytes_fingerprinted += len(data)
+        with Fingerprinter() as fper:
+            fper.start(len(files), sum(len(d) for _, d, _m in files))
+            for i, (path, data, fp) in enumerate(fper.run((p, d) for p, d, _m in files)):
+                progress("files", i, len(files))
+                assert data is not None and fp is not None  # no markers here
+                ids[path] = store.add_content(fp, data)
+                stats.bytes_fingerprinted += len(data)
         paths = store.path_ids(ids)
         cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,
                                when, when, "", "", f"version {version}")

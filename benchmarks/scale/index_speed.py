@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Indexing speed, side by side on the same distinct contents of real git histories.
+
+Usage::
+
+    python benchmarks/scale/index_speed.py                       # pygments and lodash, 3 runs each
+    python benchmarks/scale/index_speed.py --repos pygments --runs 5 --workers 2
+
+For each history (``benchmarks/work/<name>/inventory``, made by ``benchmarks/accuracy/build.py``)
+it measures, interleaved run by run so that a busy machine weighs on every figure alike, and
+prints medians in MB/s of the distinct blob contents:
+
+- floor: every distinct blob read with one ``git cat-file --batch`` (stdin fed from a thread)
+  and hashed with SHA-256: the least any indexer must do;
+- ``triage index``: the real indexer (``index_source``) into a fresh SQLite file, end to end;
+- fingerprint only, in this process and with N worker processes (contents already in memory);
+- plain datasketch MinHash, default hash (SHA-1 per shingle via ``MinHash.update``), over the
+  token 5-gram shingles of the same contents (shingles built beforehand, not timed).
+
+Then the issue's two targets with PASS/FAIL: ``triage index`` at least 0.5x the floor, and at
+least 10x plain datasketch; and the index's size per content.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from hashlib import sha256
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+WORK = HERE.parent / "work"
+sys.path.insert(0, str(ROOT))
+
+FLOOR_SHARE = 0.5
+DATASKETCH_FACTOR = 10.0
+
+
+def distinct_blobs(repo: Path) -> list[str]:
+    out = subprocess.run(["git", "-C", str(repo), "rev-list", "--objects", "--all"], capture_output=True,
+                         check=True).stdout.decode()
+    oids = [line.split()[0] for line in out.splitlines() if line.strip()]
+    checked = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-check"],
+                             input="".join(f"{o}\n" for o in oids).encode(), capture_output=True, check=True)
+    lines = checked.stdout.decode().splitlines()
+    return sorted({line.split()[0] for line in lines if line.split()[1] == "blob"})
+
+
+def read_blobs(repo: Path, oids: list[str]):
+    proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+
+    def feed() -> None:
+        proc.stdin.write("".join(f"{o}\n" for o in oids).encode())
+        proc.stdin.close()
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    for _ in oids:
+        size = int(proc.stdout.readline().split()[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)
+        yield data
+    feeder.join()
+    proc.wait()
+
+
+def floor(repo: Path, oids: list[str]) -> float:
+    t = time.perf_counter()
+    for data in read_blobs(repo, oids):
+        sha256(data).hexdigest()
+    return time.perf_counter() - t
+
+
+def triage_index(repo: Path, tmp: Path) -> tuple[float, int, int]:
+    from triage.inventory.indexer import index_source
+    from triage.inventory.store import SQLiteStore
+
+    db = tmp / "index.db"
+    db.unlink(missing_ok=True)
+    t = time.perf_counter()
+    store = SQLiteStore.create_or_open(db)
+    stats = index_source(store, repo)
+    store.close()
+    return time.perf_counter() - t, db.stat().st_size, stats.contents_new
+
+
+def fingerprint_only(blobs: list[bytes], workers: int) -> float:
+    from triage.inventory.indexer import Fingerprinter
+
+    t = time.perf_counter()
+    with Fingerprinter(workers) as fper:
+        fper.start(len(blobs), sum(map(len, blobs)))  # pool start-up is part of the figure
+        for _ in fper.run((i, d) for i, d in enumerate(blobs)):
+            pass
+    return time.perf_counter() - t
+
+
+def token_shingles(blobs: list[bytes], k: int = 5) -> list[list[bytes]]:
+    """Token 5-grams of each text content, as bytes (what plain datasketch would hash), with the
+    str tokenizer of ``triage.fingerprint.text``."""
+    from triage.fingerprint import text
+    from triage.fingerprint.filetype import decode
+
+    out = []
+    for data in blobs:
+        dec = decode(data)
+        if dec is None:
+            continue
+        toks, _ = text.tokens(text.normalize_newlines(dec[0]))
+        enc = [t.encode("utf-8", "surrogatepass") for t in toks]
+        out.append([b"\x00".join(enc[i : i + k]) for i in range(max(1, len(enc) - k + 1))] if enc else [])
+    return out
+
+
+def datasketch_minhash(shingles: list[list[bytes]]) -> float:
+    """Only the sketching: the shingles are built beforehand (the strictest comparison)."""
+    from datasketch import MinHash
+
+    t = time.perf_counter()
+    for grams in shingles:
+        m = MinHash(num_perm=128)
+        for g in grams:
+            m.update(g)
+    return time.perf_counter() - t
+
+
+def shingling(blobs: list[bytes]) -> float:
+    """What a plain MinHash pipeline also pays before sketching: decode, tokenize, 5-grams."""
+    t = time.perf_counter()
+    token_shingles(blobs)
+    return time.perf_counter() - t
+
+
+def measure(name: str, runs: int, workers: int) -> dict:
+    repo = WORK / name / "inventory"
+    if not repo.exists():
+        raise SystemExit(f"{repo} is missing: run benchmarks/accuracy/build.py first")
+    oids = distinct_blobs(repo)
+    blobs = list(read_blobs(repo, oids))
+    total = sum(map(len, blobs))
+    shingles = token_shingles(blobs)
+    names = ("floor", "index", "fp1", "fpN", "datasketch", "shingling")
+    times: dict[str, list[float]] = {k: [] for k in names}
+    size = contents = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            times["floor"].append(floor(repo, oids))
+            dt, size, contents = triage_index(repo, Path(tmp))
+            times["index"].append(dt)
+            times["fp1"].append(fingerprint_only(blobs, 1))
+            times["fpN"].append(fingerprint_only(blobs, workers))
+            times["datasketch"].append(datasketch_minhash(shingles))
+            times["shingling"].append(shingling(blobs))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    med["datasketch+shingling"] = med["datasketch"] + med["shingling"]
+    mbps = {k: total / v / 1e6 for k, v in med.items()}
+    return {"name": name, "blobs": len(oids), "bytes": total, "mbps": mbps, "db_bytes": size,
+            "contents": contents, "shingles": sum(map(len, shingles))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repos", default="pygments,lodash")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    os.environ.pop("TRIAGE_WORKERS", None)
+    os.environ["TRIAGE_WORKERS"] = str(args.workers)
+    print(f"index speed: medians of {args.runs} interleaved runs, {args.workers} workers, "
+          f"{os.cpu_count()} CPUs")
+    ok = True
+    for name in args.repos.split(","):
+        r = measure(name, args.runs, args.workers)
+        m = r["mbps"]
+        print(f"\n== {name}: {r['blobs']} distinct blobs, {r['bytes'] / 1e6:.1f} MB, "
+              f"{r['shingles']:,} token 5-gram shingles")
+        print(f"  floor (cat-file + sha256)        {m['floor']:8.1f} MB/s")
+        print(f"  triage index, end to end          {m['index']:8.1f} MB/s")
+        print(f"  fingerprint only, 1 worker        {m['fp1']:8.1f} MB/s")
+        print(f"  fingerprint only, {args.workers} workers       {m['fpN']:8.1f} MB/s")
+        print(f"  datasketch MinHash (SHA-1/update) {m['datasketch']:8.1f} MB/s  (shingles given)")
+        print(f"    same, with its regex shingling  {m['datasketch+shingling']:8.1f} MB/s  (for information)")
+        share = m["index"] / m["floor"]
+        factor = m["index"] / m["datasketch"]
+        verdict_a = "PASS" if share >= FLOOR_SHARE else "FAIL"
+        verdict_b = "PASS" if factor >= DATASKETCH_FACTOR else "FAIL"
+        ok = ok and verdict_a == verdict_b == "PASS"
+        print(f"  index / floor       = {share:6.3f}  (target >= {FLOOR_SHARE})  {verdict_a}")
+        print(f"  index / datasketch  = {factor:6.1f}x (target >= {DATASKETCH_FACTOR:.0f}x)  {verdict_b}")
+        print(f"  index size: {r['db_bytes'] / 1e6:.1f} MB for {r['contents']} contents = "
+              f"{r['db_bytes'] / max(r['contents'], 1) / 1024:.1f} KiB per content, "
+              f"{r['db_bytes'] / r['bytes']:.2f} bytes per content byte")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

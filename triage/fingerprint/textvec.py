@@ -1,0 +1,353 @@
+"""Text fingerprints computed over the UTF-8 bytes with whole-array NumPy operations.
+
+Indexing fingerprints every distinct content of a history, so nothing here loops in Python per
+line or per token: newline normalization, whitespace-stripped lines and their hashes, the
+token stream and its identifier-abstracted shape are each a few passes over a ``uint8`` array.
+Strings and comments are found by one C-level regular-expression split (they are context:
+a ``#`` inside a string is not a comment).
+
+Line and token hashes are 32-bit, from one segment hash (``segment_hashes``): a polynomial
+``sum(b_j * P^(j - start)) mod 2^64`` read off one prefix sum per content, with the length
+folded in and a 64-bit finalizer; the top 32 bits are kept. ``text.line_hashes`` hashes
+``str`` lines with the same function, so scan-time alignment meets the index's postings.
+
+Semantics (``triage-fp/2``), where they differ from the regex tokenizer in ``text.py``:
+
+- bytes >= 0x80 (any non-ASCII character) are identifier characters: a word starting with one
+  is an identifier (the regex skips its first character), and non-ASCII punctuation joins the
+  word it touches instead of being an operator;
+- a number absorbs the rest of its word, ``$`` included (``1$x`` is one number, not two tokens);
+- the 2,000-character bound of a quoted string counts bytes, not characters.
+
+Lines are split and stripped exactly as ``text.normalize_newlines`` and ``text.ws_lines`` do
+(every ``str.isspace`` character is whitespace); a content holding non-ASCII whitespace takes
+those ``str`` functions for that step, so both paths give the same lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+# Lines shorter than this (whitespace removed, in characters) carry no evidence: "}", "else:".
+MIN_INFORMATIVE_LINE = 6
+
+# Multiplier of the segment hash (odd, so invertible mod 2^64) and the length salt.
+_P = 0xC2B2AE3D27D4EB4F
+_P_INV = pow(_P, -1, 1 << 64)
+_LEN_SALT = np.uint64(0x9E3779B97F4A7C15)
+_M64 = (1 << 64) - 1
+# Prefix sums are built in blocks of this many bytes, so the power tables stay 8 MiB each
+# whatever the content's size.
+_BLOCK_BITS = 20
+_BLOCK = 1 << _BLOCK_BITS
+
+
+def _power_table(base: int, n: int) -> np.ndarray:
+    steps = np.full(n, base, dtype=np.uint64)
+    steps[0] = 1
+    return np.cumprod(steps, dtype=np.uint64)  # wraps mod 2^64, as intended
+
+
+_POW = _power_table(_P, _BLOCK)  # P^k, k < BLOCK
+_INV = _power_table(_P_INV, _BLOCK)  # P^-k, k < BLOCK
+_P_BLOCK = pow(_P, _BLOCK, 1 << 64)
+_P_INV_BLOCK = pow(_P_INV, _BLOCK, 1 << 64)
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _prefix(x: np.ndarray) -> np.ndarray:
+    """C[i] = sum_{j<i} x_j * P^j mod 2^64 (length len(x) + 1), for uint8 ``x``."""
+    n = len(x)
+    c = np.empty(n + 1, dtype=np.uint64)
+    c[0] = 0
+    scale = 1  # P^block_start
+    for bs in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - bs)
+        part = c[bs + 1 : bs + 1 + m]
+        np.multiply(x[bs : bs + m], _POW[:m], out=part)
+        np.cumsum(part, out=part)  # wraps mod 2^64, as intended
+        if scale != 1:
+            part *= np.uint64(scale)
+            part += c[bs]
+        scale = scale * _P_BLOCK & _M64
+    return c
+
+
+def _inverse_powers(starts: np.ndarray) -> np.ndarray:
+    """P^-s for each start offset s."""
+    out = _INV[starts & (_BLOCK - 1)]
+    hi = starts >> _BLOCK_BITS
+    if hi.any():
+        table = np.array([pow(_P_INV_BLOCK, k, 1 << 64) for k in range(int(hi.max()) + 1)], dtype=np.uint64)
+        out = out * table[hi]
+    return out
+
+
+def _mixed(c: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hashes of segments [starts, ends) of the array behind prefix ``c``."""
+    h = (c[ends] - c[starts]) * _inverse_powers(starts)
+    return _fmix64(h ^ ((ends - starts).astype(np.uint64) * _LEN_SALT))
+
+
+def _top32(h: np.ndarray) -> np.ndarray:
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+def segment_hashes(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """32-bit hashes of the byte segments ``x[starts[i]:ends[i]]`` (uint8 ``x``)."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    return _top32(_mixed(_prefix(x), starts.astype(np.int64), ends.astype(np.int64)))
+
+
+def hash_strings(items: list[str]) -> np.ndarray:
+    """``segment_hashes`` of each string's UTF-8 bytes (the str-level twin of the bytes path)."""
+    if not items:
+        return np.zeros(0, dtype=np.uint32)
+    enc = [s.encode("utf-8", "surrogatepass") for s in items]
+    lens = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
+    ends = np.cumsum(lens)
+    return segment_hashes(np.frombuffer(b"".join(enc), dtype=np.uint8), ends - lens, ends)
+
+
+def _hash64_strings(items: list[str]) -> np.ndarray:
+    enc = [s.encode() for s in items]
+    lens = np.array([len(e) for e in enc], dtype=np.int64)
+    ends = np.cumsum(lens)
+    return _mixed(_prefix(np.frombuffer(b"".join(enc), dtype=np.uint8)), ends - lens, ends)
+
+
+# -- byte classes ---------------------------------------------------------------------------------
+
+# Whitespace other than LF: the ASCII characters str.isspace() accepts.
+_WS = np.zeros(256, dtype=bool)
+_WS[[9, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_LF = 10
+# Non-ASCII characters str.isspace() accepts, in UTF-8: their presence sends line splitting to
+# the str functions (rare: NBSP, ideographic space, U+2028...).
+_EXOTIC_WS = re.compile(
+    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80")
+# Character classes of the tokenizer.
+_C_SEP, _C_WORD, _C_DIGIT, _C_DOT, _C_OP, _C_STR = 0, 1, 2, 3, 4, 5
+_CLASS = np.full(256, _C_OP, dtype=np.uint8)
+_CLASS[_WS] = _C_SEP
+_CLASS[_LF] = _C_SEP
+for _lo, _hi in ((ord("a"), ord("z")), (ord("A"), ord("Z"))):
+    _CLASS[_lo : _hi + 1] = _C_WORD
+_CLASS[[ord("_"), ord("$")]] = _C_WORD
+_CLASS[128:] = _C_WORD
+_CLASS[ord("0") : ord("9") + 1] = _C_DIGIT
+_CLASS[ord(".")] = _C_DOT
+# UTF-8 continuation bytes (not counted as characters).
+_CONT = np.zeros(256, dtype=bool)
+_CONT[0x80:0xC0] = True
+
+# Strings and comments, as in text._TOKEN_RE (one group: split() keeps the matches). A string
+# is at most 2,000 runs of plain characters and escapes (possessive: no backtracking); the bound
+# keeps a file of unclosed quotes linear to scan.
+_STR_COM_RE = re.compile(
+    rb"""(
+      "(?:[^"\\\n]++|\\.){0,2000}+"|'(?:[^'\\\n]++|\\.){0,2000}+'|`(?:[^`\\]++|\\.){0,2000}+`
+    | \#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+_QUOTES = np.zeros(256, dtype=bool)
+_QUOTES[[ord('"'), ord("'"), ord("`")]] = True
+
+
+# Keywords kept as themselves in the abstracted stream: the shape of control flow is evidence,
+# the names are not. A union over common languages; a word that is a keyword in one language
+# and an identifier in another only makes a shape slightly more specific.
+KEYWORDS = frozenset(
+    """
+    and as assert async await break case catch class const continue def default del delete do
+    elif else enum except export extends false finally fn for from func function go if impl
+    import in instanceof interface is lambda let loop match mod new nil none not null or
+    package pass private protected pub public raise return self static struct super switch
+    this throw throws true try type typeof use var void while with yield None True False
+    """.split()
+)
+
+_KEYWORDS64 = np.sort(_hash64_strings(sorted(KEYWORDS)))
+_SYMBOLS = _top32(_hash64_strings(["I", "0", "S"]))  # identifier, number, string in shapes
+
+
+def _shift_right(mask: np.ndarray) -> np.ndarray:
+    """out[i] = mask[i - 1] (False at 0)."""
+    out = np.empty_like(mask)
+    out[0] = False
+    out[1:] = mask[:-1]
+    return out
+
+
+def _shift_left(mask: np.ndarray) -> np.ndarray:
+    """out[i] = mask[i + 1] (False at the end)."""
+    out = np.empty_like(mask)
+    out[-1] = False
+    out[:-1] = mask[1:]
+    return out
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    norm_sha256: str
+    ws_sha256: str
+    lines: np.ndarray  # uint32 per whitespace-stripped non-blank line
+    informative: np.ndarray  # bool per line
+    tokens: np.ndarray  # uint32 per token (comments dropped)
+    shapes: np.ndarray  # uint32 per token, identifiers/numbers/strings abstracted
+
+
+# -- newline normalization and lines --------------------------------------------------------------
+
+_WS_BYTES = bytes(np.flatnonzero(_WS).tolist())
+
+
+def _strip_trailing(buf: bytes) -> bytes:
+    """Drop every run of blanks that ends a line (LF-only text)."""
+    if not buf:
+        return buf
+    a = np.frombuffer(buf, dtype=np.uint8)
+    n = len(a)
+    if not _WS[a[-1]] and not _WS[a[np.flatnonzero(a[1:] == _LF)]].any():
+        return buf  # the common case: no line ends with a blank
+    ws = _WS[a]
+    run_starts = np.flatnonzero(ws & ~_shift_right(ws))
+    run_ends = np.flatnonzero(ws & ~_shift_left(ws)) + 1
+    trailing = (run_ends == n) | (a[np.minimum(run_ends, n - 1)] == _LF)
+    delta = np.zeros(n + 1, dtype=np.int8)
+    delta[run_starts[trailing]] = 1
+    delta[run_ends[trailing]] -= 1
+    np.cumsum(delta[:-1], out=delta[:-1])
+    return a[~delta[:-1].view(bool)].tobytes()
+
+
+def _normalize(buf: bytes) -> bytes:
+    """text.normalize_newlines over UTF-8 bytes (ASCII whitespace only; BOM already dropped)."""
+    if b"\r" in buf:
+        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return _strip_trailing(buf).rstrip(b"\n")
+
+
+def _ws_lines(norm: bytes) -> tuple[str, np.ndarray, np.ndarray]:
+    """ws_sha256, line hashes and informative mask of newline-normalized bytes."""
+    # Blanks removed, lines kept: bytes.split() then cuts at the line feeds and drops blank lines.
+    lines = norm.translate(None, _WS_BYTES).split()
+    joined = b"\n".join(lines)
+    ws_sha = hashlib.sha256(joined).hexdigest()
+    if not lines:
+        return ws_sha, np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool)
+    lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    ends = np.cumsum(lens + 1) - 1
+    starts = ends - lens
+    arr = np.frombuffer(joined, dtype=np.uint8)
+    if joined.isascii():
+        chars = lens
+    else:
+        lead = np.zeros(len(arr) + 1, dtype=np.int64)
+        np.cumsum(~_CONT[arr], out=lead[1:])
+        chars = lead[ends] - lead[starts]
+    return ws_sha, segment_hashes(arr, starts, ends), chars >= MIN_INFORMATIVE_LINE
+
+
+# -- tokens ------------------------------------------------------------------------------------------
+
+
+def _number_mask(wd: np.ndarray, word: np.ndarray, digit_part: np.ndarray) -> np.ndarray:
+    """Bytes inside numbers: in each run of word characters and dots, from its first digit-led
+    part to the run's end (``1.5e3``, ``0x1F``, ``1.b``; ``a.1`` is ``a`` ``.`` ``1``)."""
+    n = len(wd)
+    firsts = np.flatnonzero(digit_part)
+    mask = np.zeros(n, dtype=bool)
+    if len(firsts) == 0:
+        return mask
+    runs = np.flatnonzero(wd & ~_shift_right(wd))
+    run_ends = np.flatnonzero(wd & ~_shift_left(wd)) + 1
+    run_of = np.searchsorted(runs, firsts, side="right") - 1
+    first_in_run = np.ones(len(firsts), dtype=bool)
+    first_in_run[1:] = run_of[1:] != run_of[:-1]
+    lo, hi = firsts[first_in_run], run_ends[run_of[first_in_run]]
+    delta = np.zeros(n + 1, dtype=np.int8)
+    delta[lo] = 1
+    delta[hi] -= 1
+    np.cumsum(delta[:-1], out=delta[:-1])
+    return delta[:-1].view(bool)
+
+
+def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token and shape hashes of newline-normalized bytes (``raw`` and ``a`` hold the same bytes)."""
+    empty = np.zeros(0, dtype=np.uint32)
+    if len(a) == 0:
+        return empty, empty
+    cls = _CLASS[a]
+    parts = _STR_COM_RE.split(raw)
+    str_starts = np.zeros(0, dtype=np.int64)
+    if len(parts) > 1:
+        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        m_starts = (np.cumsum(lens) - lens)[1::2]
+        is_str = _QUOTES[a[m_starts]]
+        # Bytes of a string take the string class, bytes of a comment separate tokens.
+        kind = np.zeros(len(parts), dtype=np.uint8)
+        kind[1::2] = np.where(is_str, _C_STR, _C_SEP + 16)
+        per_byte = np.repeat(kind, lens)
+        inside = per_byte != 0
+        cls[inside] = per_byte[inside] & 15
+        str_starts = m_starts[is_str]
+    word = (cls == _C_WORD) | (cls == _C_DIGIT)
+    dot = cls == _C_DOT
+    part_start = word & ~_shift_right(word)
+    num = _number_mask(word | dot, word, part_start & (cls == _C_DIGIT))
+    starts_mask = (cls == _C_OP) | ((dot | part_start) & ~num) | (num & ~_shift_right(num))
+    starts_mask[str_starts] = True
+    is_tok = cls != _C_SEP
+    t_starts = np.flatnonzero(starts_mask)
+    if len(t_starts) == 0:
+        return empty, empty
+    t_ends = np.flatnonzero(is_tok & ~(_shift_left(is_tok) & ~_shift_left(starts_mask))) + 1
+    h64 = _mixed(_prefix(a), t_starts, t_ends)
+    toks = _top32(h64)
+    first_cls = cls[t_starts]
+    is_num = num[t_starts]
+    pos = np.minimum(np.searchsorted(_KEYWORDS64, h64), len(_KEYWORDS64) - 1)
+    abstract = (first_cls == _C_WORD) & ~is_num & (_KEYWORDS64[pos] != h64)
+    shapes = toks.copy()
+    shapes[abstract] = _SYMBOLS[0]
+    shapes[is_num] = _SYMBOLS[1]
+    shapes[first_cls == _C_STR] = _SYMBOLS[2]
+    return toks, shapes
+
+
+def features(buf: bytes, text: str | None = None) -> TextFeatures:
+    """Fingerprint views of a text given as UTF-8 bytes (``text``: the same, decoded, if at hand)."""
+    if buf.startswith(b"\xef\xbb\xbf"):
+        buf = buf[3:]
+        text = text[1:] if text is not None and text.startswith("\ufeff") else None
+    if not buf.isascii() and _EXOTIC_WS.search(buf):
+        from triage.fingerprint import text as T
+
+        s = text if text is not None else buf.decode("utf-8", "surrogatepass")
+        norm_s = T.normalize_newlines(s)
+        raw = norm_s.encode("utf-8", "surrogatepass")
+        wsl = T.ws_lines(norm_s)
+        ws_sha = hashlib.sha256("\n".join(wsl).encode("utf-8", "surrogatepass")).hexdigest()
+        lines, informative = hash_strings(wsl), T.informative(wsl)
+        norm = np.frombuffer(raw, dtype=np.uint8)
+    else:
+        raw = _normalize(buf)
+        norm = np.frombuffer(raw, dtype=np.uint8)
+        ws_sha, lines, informative = _ws_lines(raw)
+    toks, shapes = _tokens(raw, norm)
+    return TextFeatures(hashlib.sha256(raw).hexdigest(), ws_sha, lines, informative, toks, shapes)
+
