@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import xxhash
 from rapidfuzz.distance import LCSseq
 
 from triage.fingerprint import text as T
