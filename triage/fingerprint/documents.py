@@ -364,6 +364,11 @@ def _open_zip(data: bytes, limits: DocLimits, scan_xml: bool) -> zipfile.ZipFile
     return zf
 
 
+# What zipfile and zlib raise on a damaged or hostile member: each becomes one DocumentError.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError,
+                    zlib.error)
+
+
 def _refuse_dtd(zf: zipfile.ZipFile, name: str, limits: DocLimits) -> None:
     """Stream one XML part through expat; refuse the document if it declares a DTD or entity.
 
@@ -399,15 +404,7 @@ def _refuse_dtd(zf: zipfile.ZipFile, name: str, limits: DocLimits) -> None:
         ) from None
     except expat.ExpatError as exc:
         raise DocumentError(f"document part {name!r} is not well-formed XML: {exc}") from None
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        EOFError,
-        RuntimeError,
-        ValueError,
-        NotImplementedError,
-        zlib.error,
-    ) as exc:
+    except _ZIP_READ_ERRORS as exc:
         raise DocumentError(f"document part {name!r} cannot be read: {exc}") from None
 
 
@@ -421,15 +418,7 @@ def _read_member(zf: zipfile.ZipFile, name: str, limits: DocLimits) -> bytes | N
     try:
         with zf.open(info) as fh:
             return fh.read(limits.max_part_bytes + 1)[: limits.max_part_bytes]
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        EOFError,
-        RuntimeError,
-        ValueError,
-        NotImplementedError,
-        zlib.error,
-    ) as exc:
+    except _ZIP_READ_ERRORS as exc:
         raise DocumentError(f"document part {name!r} cannot be read: {exc}") from None
 
 
