@@ -308,6 +308,7 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
         "matched_lines": cmp.matched_lines,
         "drop_lines": cmp.drop_lines,
         "source_lines": cmp.source_lines,
+        "run_past_prologue": round(cmp.run_past_prologue, 2),
     }
     if fp.sig_tokens is not None and row.get("sig_tokens"):
         sim["jaccard_tokens"] = round(jaccard(fp.sig_tokens, from_bytes(row["sig_tokens"])), 4)
