@@ -52,3 +52,8 @@ def test_run_past_prologue_separates_chimera_from_header_forgery():
     assert compare(forgery, real, _ones).run_past_prologue == 0.0
     # A copy that starts after the prologue is not this signal (other rules judge it).
     assert compare(text_view(BODY), real, _ones).run_past_prologue == 0.0
+
+
+def test_reexport_through_require_is_an_import_line():
+    assert categories(["module.exports = require('./lib/express');", "module.exports = build;"]) == [
+        "import", "code"]

@@ -22,7 +22,7 @@ from triage.fingerprint import text as T
 _COMMENT_RE = re.compile(r"^(#(?!include|define|if|pragma)|//|/\*|\*|<!--|--|;|\"\"\"|\'\'\')")
 _IMPORT_RE = re.compile(
     r"^(import\s|from\s+\S+\s+import\b|#\s*include\b|using\s|package\s|use\s|require\(|@import\b"
-    r"|(var|let|const)\s+[\w${},:\s]*=\s*require\(|[\w$]+\s*=\s*require\(|export\s.*\sfrom\s)"
+    r"|(var|let|const)\s+[\w${},:\s]*=\s*require\(|[\w$.]+\s*=\s*require\(|export\s.*\sfrom\s)"
 )
 _DIRECTIVE_RE = re.compile(r"""^['"]use (strict|client|server)['"];?$""")
 # Diff hunks shown per altered file, and lines per hunk, in the report.
