@@ -166,8 +166,8 @@ def test_fingerprinter_keeps_order_and_markers(monkeypatch):
     with indexer.Fingerprinter(2) as fper:
         fper.start(items_ahead=10_000)
         out = list(fper.run(items))
-    assert [k for k, _d, _fp in out] == [k for k, _d in items]
-    assert [fp.sha256 if fp else None for _k, _d, fp in out] == \
+    assert [k for k, _d, _fp, _doc in out] == [k for k, _d in items]
+    assert [fp.sha256 if fp else None for _k, _d, fp, _doc in out] == \
            [indexer.fingerprint(d).sha256 if d is not None else None for _k, d in items]
 
 

@@ -179,7 +179,37 @@ def canonical_lines(text: str) -> list[str]:
     flat = _SPACE.sub(" ", text).strip()
     if not flat:
         return []
-    return [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
+    out: list[str] = []
+    for s in _SENTENCE_END.split(flat):
+        s = s.strip()
+        if s:
+            out.extend(_cut_long(s) if s.count(" ") >= LONG_LINE_WORDS else [s])
+    return out
+
+
+# A "sentence" of this many words has no sentence punctuation to split it (a sheet's rows, a
+# slide's bullets, a list): it is cut at content-defined word boundaries instead, so that one
+# changed cell changes one short line, not the whole sheet, and the cuts are the same in any
+# format (they depend on the words only). Cut after a word whose CRC-32 is 15 mod 16 (about every
+# 16 words), never before CUT_MIN_WORDS words, always at CUT_MAX_WORDS.
+LONG_LINE_WORDS = 48
+CUT_MIN_WORDS = 6
+CUT_MAX_WORDS = 64
+
+
+def _cut_long(sentence: str) -> list[str]:
+    out: list[str] = []
+    chunk: list[str] = []
+    for word in sentence.split(" "):
+        chunk.append(word)
+        if len(chunk) >= CUT_MAX_WORDS or (
+            len(chunk) >= CUT_MIN_WORDS and zlib.crc32(word.encode("utf-8", "surrogatepass")) % 16 == 15
+        ):
+            out.append(" ".join(chunk))
+            chunk = []
+    if chunk:
+        out.append(" ".join(chunk))
+    return out
 
 
 def canonical_text(text: str) -> str:
@@ -1163,6 +1193,7 @@ def _extract_html(data: bytes, limits: DocLimits, budget: _Budget) -> DocText:
 _MD_STRIP = [
     (re.compile(r"^```.*$|^~~~.*$", re.M), ""),
     (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),
+    (re.compile(r"^\s{0,3}=+\s*$", re.M), ""),  # setext heading underline (--- is below)
     (re.compile(r"^\s{0,3}>\s?", re.M), ""),
     (re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?", re.M), ""),
     (re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.M), ""),
