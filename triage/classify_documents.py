@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import LCSseq
 
-from triage.classify import Decision, Scored, evidence_strength
+from triage.classify import Decision, Scored, _cover, evidence_strength
 from triage.compare import View
 from triage.fingerprint.rowprint import TableFigures
 from triage.model import Verdict
@@ -35,6 +35,12 @@ DOC_EXCERPT_LINES = 3
 # nearly all of the document's runs must come from one internal document.
 DOC_TOKEN_DERIVED = 0.85
 DOC_MIN_SHINGLES = 40
+
+# Several internal documents together (a mosaic of excerpts): each explains at least
+# classify.CONCAT_PART of its sentences, together at least this share, and this much more than
+# the best one alone (else the best one is its source, with passages added).
+DOC_CONCAT_UNION = 0.7
+DOC_CONCAT_GAIN = 0.2
 
 # A dump is a copy of internal data when at least this share of its rows exist internally
 # (whole, or altered from an internal row with the same key); below it, it is synthetic.
@@ -79,6 +85,13 @@ def decide_document(scored: list[Scored], identical: set[int], informative_lines
                         ("its text is identical to an internal document's text in other bytes (converted)",),
                         (best,))
     derived = [(s, why) for s in ranked for ok, why in [_doc_derived(s)] if ok]
+    parts, union = _cover(ranked)
+    alone = max((float(s.cmp.matched_drop_mask.mean()) for s in ranked if len(s.cmp.matched_drop_mask)),
+                default=0.0)
+    if len(parts) >= 2 and union >= DOC_CONCAT_UNION and (not derived or union >= alone + DOC_CONCAT_GAIN):
+        return Decision(Verdict.ALTERED, round(strength * min(1.0, 0.5 + union / 2), 3),
+                        (f"{union:.0%} of its sentences come from {len(parts)} internal documents",),
+                        tuple(parts), union)
     if derived:
         src, why = max(derived, key=lambda t: (t[0].cmp.containment_drop + t[0].cmp.containment_source,
                                                 t[0].cmp.token_containment or 0.0, -t[0].key))

@@ -162,30 +162,38 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
     ev = _base_evidence(member, fp, internal_path)
     source = None
     if decision.verdict is Verdict.ALTERED:
-        s = decision.sources[0]
-        same_text = s.key in identical
-        idoc, head = internal.get(s.key, {}), heads.get(s.key, {})
-        other_format = idoc.get("kind") != doc.kind or head.get("sha256") != fp.sha256
-        kinds = document_change_kinds(dview, views[s.key], same_text, converted=other_format)
-        ev["matches"] = matches.get(s.key, [])
-        ev["derived_from"] = [{
-            "sha256": head.get("sha256"), "blob": head.get("git_oid"), "occurrences": matches.get(s.key, []),
-            "similarity": _doc_similarity(doc, s.cmp, idoc),
-            "changes": {"kinds": kinds, "inserted": s.cmp.inserted, "deleted": s.cmp.deleted,
-                        "hunks": [] if same_text else diff_hunks(dview, views[s.key])},
-        }]
+        first = decision.sources[0]
+        same_text = len(decision.sources) == 1 and first.key in identical
+        entries, kinds = [], ["concatenation"] if len(decision.sources) > 1 else []
+        for s in decision.sources:
+            idoc, head = internal.get(s.key, {}), heads.get(s.key, {})
+            other_format = idoc.get("kind") != doc.kind or head.get("sha256") != fp.sha256
+            changed = document_change_kinds(dview, views[s.key], same_text, converted=other_format)
+            if len(decision.sources) == 1:
+                kinds = changed
+            entries.append({
+                "sha256": head.get("sha256"), "blob": head.get("git_oid"),
+                "occurrences": matches.get(s.key, []),
+                "similarity": _doc_similarity(doc, s.cmp, idoc),
+                "changes": {"kinds": changed, "inserted": s.cmp.inserted, "deleted": s.cmp.deleted,
+                            "hunks": [] if same_text else diff_hunks(dview, views[s.key])},
+            })
+            ev["matches"].extend(matches.get(s.key, []))
+        ev["derived_from"] = entries
         ev["change_kinds"] = kinds
-        ev["derived_share"] = round(s.cmp.containment_drop, 4)
+        share = decision.union_share if len(entries) > 1 else first.cmp.containment_drop
+        ev["derived_share"] = round(share, 4)
         record["text_identical"] = same_text
+        idoc, head = internal.get(first.key, {}), heads.get(first.key, {})
         diff, same = metadata_diff(doc.metadata, idoc.get("metadata", {}))
         record["source"] = {"kind": idoc.get("kind"), "sha256": head.get("sha256"),
                             "text_sha256": idoc.get("text_sha256"),
-                            "path": (matches.get(s.key) or [{}])[0].get("path"),
+                            "path": (matches.get(first.key) or [{}])[0].get("path"),
                             "metadata": idoc.get("metadata", {})}
         record["metadata_diff"] = diff
         record["metadata_same"] = same
-        if not (same_text and len(identical) > 1):
-            source = s.key  # one internal version explains it: date the drop through it
+        if len(entries) == 1 and not (same_text and len(identical) > 1):
+            source = first.key  # one internal version explains it: date the drop through it
             ev["dated_by_source"] = True
     else:
         if decision.sources:

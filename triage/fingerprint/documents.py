@@ -190,8 +190,9 @@ def canonical_lines(text: str) -> list[str]:
 # A "sentence" of this many words has no sentence punctuation to split it (a sheet's rows, a
 # slide's bullets, a list): it is cut at content-defined word boundaries instead, so that one
 # changed cell changes one short line, not the whole sheet, and the cuts are the same in any
-# format (they depend on the words only). Cut after a word whose CRC-32 is 15 mod 16 (about every
-# 16 words), never before CUT_MIN_WORDS words, always at CUT_MAX_WORDS.
+# format (they depend on the words only). Cut after a word pair (the previous word and this one:
+# a sheet repeats its words, its pairs much less) whose CRC-32 is 15 mod 16, about every 16 words,
+# never before CUT_MIN_WORDS words, always at CUT_MAX_WORDS.
 LONG_LINE_WORDS = 48
 CUT_MIN_WORDS = 6
 CUT_MAX_WORDS = 64
@@ -200,11 +201,12 @@ CUT_MAX_WORDS = 64
 def _cut_long(sentence: str) -> list[str]:
     out: list[str] = []
     chunk: list[str] = []
+    prev = ""
     for word in sentence.split(" "):
         chunk.append(word)
-        if len(chunk) >= CUT_MAX_WORDS or (
-            len(chunk) >= CUT_MIN_WORDS and zlib.crc32(word.encode("utf-8", "surrogatepass")) % 16 == 15
-        ):
+        pair = f"{prev} {word}".encode("utf-8", "surrogatepass")
+        prev = word
+        if len(chunk) >= CUT_MAX_WORDS or (len(chunk) >= CUT_MIN_WORDS and zlib.crc32(pair) % 16 == 15):
             out.append(" ".join(chunk))
             chunk = []
     if chunk:

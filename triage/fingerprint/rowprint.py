@@ -3,8 +3,8 @@
 A dump's rows are read with ``triage.fingerprint.tables`` (values normalised: whitespace,
 NULL spellings, ``1.50`` = ``1.5``), then each row is kept as:
 
-- a 64-bit hash of its values (SQL rows without their table name, so a table dumped as SQL and
-  exported as CSV with the same columns give the same rows);
+- a 64-bit hash of its values in sorted order (SQL rows without their table name): a table
+  dumped as SQL, exported as CSV or JSON lines, with its columns in any order, gives the same rows;
 - the hashes of its first 1, 2 and 3 values (the key candidates), and the table's key width:
   the shortest prefix unique among its rows (per SQL table);
 - one byte of hash per value (the first ``FIELD_SIG_MAX``): enough to tell a near match (same
@@ -117,7 +117,7 @@ def print_rows(kind: str, rows: list[tuple[str, ...]], columns: tuple[str, ...] 
         groups = [""] * len(rows)
         values = rows
     n = len(values)
-    row_h = np.fromiter((_h(v) for v in values), dtype=np.int64, count=n)
+    row_h = np.fromiter((_h(sorted(v)) for v in values), dtype=np.int64, count=n)
     pre = np.zeros((n, KEY_MAX_WIDTH), dtype=np.int64)
     for i, v in enumerate(values):
         for k in range(KEY_MAX_WIDTH):
