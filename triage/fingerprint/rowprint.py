@@ -23,7 +23,7 @@ import numpy as np
 import xxhash
 
 from triage.fingerprint.deadline import ParseTimeout, hard_deadline
-from triage.fingerprint.tables import TableError, TableLimits, detect_table, read_table
+from triage.fingerprint.tables import _NUM, TableError, TableLimits, detect_table, read_table
 
 # Rows read per dump (index and scan): bounds memory and the index; the rest is noted.
 TABLE_LIMITS = TableLimits(max_rows=1_000_000, max_seconds=60.0)
@@ -90,6 +90,30 @@ def table_kind(data: bytes, name: str) -> str | None:
     return None
 
 
+# Rows looked at to decide whether the first CSV row names the columns.
+HEADER_SAMPLE = 200
+
+
+def _header(rows: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the first row names the columns: distinct non-numeric names, none of them found in
+    its column below, over at least one column that is numeric below (or the sniffer said so)."""
+    if len(rows) < 2:
+        return False
+    first, below = rows[0], rows[1: 1 + HEADER_SAMPLE]
+    if not first or any(not v or len(v) > 64 or _NUM.fullmatch(v) or v.isdigit() for v in first):
+        return False
+    if len(set(first)) != len(first):
+        return False
+    numeric = False
+    for j, name in enumerate(first):
+        col = [r[j] for r in below if j < len(r)]
+        if name in col:
+            return False
+        if col and sum(1 for v in col if v.isdigit() or _NUM.fullmatch(v)) >= 0.9 * len(col):
+            numeric = True
+    return numeric
+
+
 def _key_width(values: list[tuple[str, ...]], groups: list[str]) -> int:
     """Shortest prefix (1..KEY_MAX_WIDTH values, leaving one value out) unique within each group."""
     if not values:
@@ -142,9 +166,12 @@ def describe_table(data: bytes, name: str) -> TablePrint | None:
         return None
     except (TableError, ValueError, RecursionError, MemoryError):
         return None
-    if len(table.rows) < MIN_TABLE_ROWS:
+    rows, columns = table.rows, table.columns
+    if kind == "csv" and columns is None and _header(rows):  # the sniffer's guess missed it
+        rows, columns = rows[1:], rows[0]
+    if len(rows) < MIN_TABLE_ROWS:
         return None
-    return print_rows(kind, list(table.rows), table.columns, table.notes)
+    return print_rows(kind, list(rows), columns, table.notes)
 
 
 # --------------------------------------------------------------------------------------------
