@@ -324,11 +324,15 @@ def test_tables_rows_present_altered_absent(indexed):
 def test_hostile_and_unreadable_documents_are_refused_with_a_reason(indexed):
     bomb = rezip(docx(["x"]), {"word/document.xml": LAUGHS.encode()})
     broken = b"%PDF-1.4\n" + b"\x00garbage" * 50
-    files, skipped = run(indexed, {"leak/bomb.docx": bomb, "leak/broken.pdf": broken})
-    assert not files
+    notebook_text = b'{"cells": [{"source": "x"},, "nbformat": 4\n'
+    files, skipped = run(indexed, {"leak/bomb.docx": bomb, "leak/broken.pdf": broken,
+                                   "leak/broken.ipynb": notebook_text})
+    assert set(skipped) == {"leak/bomb.docx", "leak/broken.pdf"}
     assert skipped["leak/bomb.docx"].reason == "document-unreadable"
     assert "DTD" in skipped["leak/bomb.docx"].detail
     assert skipped["leak/broken.pdf"].reason == "document-unreadable"
+    nb = files["leak/broken.ipynb"]  # text bytes: compared as text, the reason kept
+    assert nb.verdict is Verdict.FABRICATED and "not valid JSON" in nb.evidence["document"]["error"]
 
 
 def test_cli_scan_renders_document_and_table_evidence(indexed, tmp_path: Path):

@@ -6,8 +6,9 @@ internal tables (row and key hashes). The classifier (``classify_documents``) de
 module gathers the figures and writes the evidence: ``evidence.document`` (text hash, text
 identical, metadata and its field-by-field diff with the matched internal version) and
 ``evidence.table`` (rows present, altered, absent). An unreadable document is a Skipped entry
-with the reason; a Markdown, notebook or e-mail with no internal document to compare with, and
-a document without text, go back to the plain text or bytes comparison with their evidence.
+with the reason (one whose bytes are text is compared as text instead, the reason noted); a
+Markdown, notebook or e-mail with no internal document to compare with, and a document without
+text, go back to the plain text or bytes comparison with their evidence.
 """
 
 from __future__ import annotations
@@ -133,9 +134,12 @@ def _doc_similarity(doc: DocPrint, cmp: Any, internal: dict[str, Any]) -> dict[s
 
 def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint, internal_path: str | None,
                      cache: TextCache) -> Outcome:
-    if doc.error:
-        return Outcome(skipped=Skipped(member.path, reasons.DOCUMENT_UNREADABLE, f"{doc.kind}: {doc.error}"))
     record = _doc_record(doc)
+    if doc.error:
+        if fp.kind == "text":  # its bytes are text: compare them as such, with the reason noted
+            record["error"] = doc.error
+            return Outcome(evidence={"document": record})
+        return Outcome(skipped=Skipped(member.path, reasons.DOCUMENT_UNREADABLE, f"{doc.kind}: {doc.error}"))
     if doc.fp is None:
         record["notes"].append("no text could be extracted (images only?): compared by its bytes")
         return Outcome(evidence={"document": record})

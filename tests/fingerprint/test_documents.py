@@ -539,6 +539,13 @@ def test_encrypted_pdf_refused():
         extract(buf.getvalue(), "pdf")
 
 
+def test_source_code_mentioning_pdf_magic_is_not_a_pdf():
+    code = b'MAGIC = (b"%PDF-", "pdf")  # checked first\nprint("%PDF-1.4 header")\n'
+    assert detect_document(code, "content.py") is None
+    assert detect_document(b"\x00\x01junk" + b"%PDF-1.4\n1 0 obj\n", "x.bin") == "pdf"
+    assert detect_document(b"  %PDF-1.7\n", "x") == "pdf"
+
+
 def test_detect_by_content_not_name():
     assert detect_document(b"plain text", "report.docx") is None
     assert detect_document(make_pdf(), "report.docx") == "pdf"

@@ -258,8 +258,10 @@ def detect_document(data: bytes, name: str = "", mime: str = "") -> str | None:
     no signature, needs the name (or ``text/markdown``) as well as decodable text.
     """
     head = bytes(data[:4096])
-    if b"%PDF-" in head[:1024]:
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
         return "pdf"
+    if _PDF_LATE.search(head[:1024]) and (b"\x00" in head or _binary(head)):
+        return "pdf"  # junk before the header (allowed in the first 1 KiB), in a binary file only
     if head[:4] == b"PK\x03\x04":
         return _detect_zip(data)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -272,6 +274,18 @@ def detect_document(data: bytes, name: str = "", mime: str = "") -> str | None:
     if (_MD_NAME.search(name) or mime == "text/markdown") and _decode_text(head) is not None:
         return "markdown"
     return None
+
+
+_PDF_LATE = re.compile(rb"%PDF-\d\.\d")
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes no text file has (source code that mentions ``%PDF-`` is not a PDF)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def _detect_zip(data: bytes) -> str | None:
