@@ -83,7 +83,9 @@ def main() -> None:
 def index(source: Path, db: Path, name: str | None, kind: str | None, default_branch: str | None, version_: str | None,
           date: str | None, quiet: bool) -> None:
     """Index SOURCE into the inventory: a git repository (every commit of every branch and tag),
-    a directory, or a release archive (one version each). Re-running adds only what is new."""
+    a directory, or a release archive (one version each). Re-running adds only what is new.
+    Documents (PDF, office, OpenDocument, HTML, Markdown, notebooks, e-mail) are indexed by their
+    text and metadata too, and dumps (CSV, SQL, JSON lines) by their rows."""
     from triage.inventory.indexer import index_source
     from triage.inventory.store import SQLiteStore
 
