@@ -111,6 +111,27 @@ def odt(paras: list[str], cycles: int = 12) -> bytes:
     return make_odf("application/vnd.oasis.opendocument.text", body, meta)
 
 
+def ods(rows: list[list], cycles: int = 12) -> bytes:
+    body = "<office:spreadsheet><table:table table:name=\"Plan\">" + "".join(
+        "<table:table-row>" + "".join(f"<table:table-cell><text:p>{v}</text:p></table:table-cell>" for v in r)
+        + "</table:table-row>" for r in rows) + "</table:table></office:spreadsheet>"
+    return make_odf("application/vnd.oasis.opendocument.spreadsheet", body, _odf_meta(cycles))
+
+
+def odp(paras: list[str], cycles: int = 12) -> bytes:
+    body = "<office:presentation>" + "".join(
+        f'<draw:page draw:name="s{i}"><draw:frame><draw:text-box><text:p>{p}</text:p></draw:text-box></draw:frame>'
+        "</draw:page>" for i, p in enumerate(paras)) + "</office:presentation>"
+    return make_odf("application/vnd.oasis.opendocument.presentation", body, _odf_meta(cycles))
+
+
+def _odf_meta(cycles: int) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><office:document-meta '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3"><office:meta>'
+            f"<meta:editing-cycles>{cycles}</meta:editing-cycles></office:meta></office:document-meta>")
+
+
 def html(paras: list[str], extra: str = "") -> bytes:
     return ("<!DOCTYPE html><html><head><title>Runbook</title></head><body" + extra + "><h1>Runbook</h1>"
             + "".join(f"<p>{p}</p>" for p in paras) + "</body></html>").encode()
@@ -157,7 +178,7 @@ def customers(n: int, seed: int = 5, start: int = 1) -> list[tuple]:
 
 
 P = {k: sentences(i, 12) for i, k in enumerate(
-    ["report", "pdf", "ppt", "odt", "html", "md", "nb", "eml", "xlsx"], start=1)}
+    ["report", "pdf", "ppt", "odt", "html", "md", "nb", "eml", "xlsx", "odp"], start=1)}
 REPORT_V1 = P["report"][:10]
 REPORT_V2 = P["report"]
 BUDGET = [["line", "owner", "q1"]] + [[f"item {i}", random.Random(i).choice(WORDS), i * 137]
@@ -181,6 +202,8 @@ def indexed(tmp_path_factory) -> dict:
         "lab/churn.ipynb": notebook(P["nb"]),
         "mail/numbers.eml": eml(P["eml"]),
         "finance/budget.xlsx": xlsx(BUDGET),
+        "finance/plan.ods": ods(BUDGET),
+        "decks/pitch.odp": odp(P["odp"]),
         "data/customers.csv": csv_rows(CUSTOMERS_V2),
     }
     repo.commit(internal, "v2")
@@ -203,7 +226,7 @@ def run(indexed: dict, files: dict[str, bytes], name: str = "drop.zip"):
 
 def test_index_counts_documents_and_tables(indexed):
     err = indexed["index_stderr"]
-    assert "10 documents" in err and "2 tables" in err  # two docx versions; two customers.csv versions
+    assert "12 documents" in err and "2 tables" in err  # two docx versions; two customers.csv versions
 
 
 def test_every_format_converted_keeps_text_identical(indexed):
@@ -225,6 +248,8 @@ def test_every_format_converted_keeps_text_identical(indexed):
         "leak/churn.ipynb": notebook(P["nb"], count=2),
         "leak/numbers.eml": eml(P["eml"], mailer="Thunderbird"),
         "leak/budget (1).xlsx": buf.getvalue(),
+        "leak/plan.ods": ods(BUDGET, cycles=14),
+        "leak/pitch.odp": odp(P["odp"], cycles=15),
     }
     files, skipped = run(indexed, drops)
     assert not skipped
@@ -303,6 +328,8 @@ def test_tables_rows_present_altered_absent(indexed):
         "leak/synthetic.csv": csv_rows(synthetic),
         "leak/padded.csv": csv_rows(rows[:40] + synthetic[:15]),
         "leak/customers.sql": sql.encode(),
+        "leak/customers.jsonl": b"".join(json.dumps(dict(zip(["seats", "plan", "email", "name", "id"], r[::-1],
+                                                              strict=True))).encode() + b"\n" for r in rows),
     })
     sub = files["leak/subset.csv"]
     assert sub.verdict is Verdict.ALTERED and sub.evidence["change_kinds"] == ["rows-subset"]
@@ -319,6 +346,8 @@ def test_tables_rows_present_altered_absent(indexed):
     assert pad.evidence["table"]["shares"]["absent"] == round(15 / 55, 4)
     dump = files["leak/customers.sql"]  # the same table dumped as SQL instead of CSV
     assert dump.verdict is Verdict.ALTERED and dump.evidence["change_kinds"] == ["converted"]
+    lines = files["leak/customers.jsonl"]  # ... and as JSON lines (keys in another order)
+    assert lines.evidence["change_kinds"] == ["converted"] and lines.evidence["table"]["rows_present"] == 60
 
 
 def test_hostile_and_unreadable_documents_are_refused_with_a_reason(indexed):
@@ -349,5 +378,24 @@ def test_cli_scan_renders_document_and_table_evidence(indexed, tmp_path: Path):
     page = (out / "report.html").read_text()
     assert "Text identical" in page and "Metadata" in page and "Rows" in page
     doc = json.loads((out / "report.json").read_text())
+    assert "1 document holds an internal document's text word for word" in " ".join(doc["verdict_text"])
+    assert "1 dump copies internal tables: 30 of their 30 rows" in " ".join(doc["verdict_text"])
     pdf_file = next(f for f in doc["files"] if f["path"] == "leak/review.pdf")
     assert pdf_file["evidence"]["document"]["text_identical"] is True
+
+
+def test_documents_and_dumps_in_a_directory_source(tmp_path: Path):
+    inv = tmp_path / "share"
+    (inv / "hr").mkdir(parents=True)
+    (inv / "hr" / "policy.docx").write_bytes(docx(P["report"]))
+    (inv / "hr" / "staff.csv").write_bytes(csv_rows(CUSTOMERS_V2[:20]))
+    db = tmp_path / "d.db"
+    res = CliRunner().invoke(main, ["index", str(inv), "--db", str(db), "-q"])
+    assert res.exit_code == 0 and "1 documents, 1 tables" in res.stderr
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "policy.pdf").write_bytes(pdf(P["report"]))
+    report = scan(drop, db)
+    [f] = report.files
+    assert f.verdict is Verdict.ALTERED and f.evidence["document"]["text_identical"]
+    assert f.evidence["document"]["source"]["path"] == "hr/policy.docx"
