@@ -301,7 +301,7 @@ def test_figures_changed_is_named(indexed):
     edited = [s.replace(" in week ", " in week 1") if n == 2 else s for n, s in enumerate(REPORT_V2)]
     files, _ = run(indexed, {"leak/review.docx": docx(edited, revision=10)})
     f = files["leak/review.docx"]
-    assert f.verdict is Verdict.ALTERED and f.evidence["change_kinds"] == ["converted", "figures-changed"]
+    assert f.verdict is Verdict.ALTERED and f.evidence["change_kinds"] == ["figures-changed"]  # DOCX to DOCX
 
 
 def test_forged_document_with_real_header_title_and_author_is_fabricated(indexed):
@@ -399,3 +399,21 @@ def test_documents_and_dumps_in_a_directory_source(tmp_path: Path):
     [f] = report.files
     assert f.verdict is Verdict.ALTERED and f.evidence["document"]["text_identical"]
     assert f.evidence["document"]["source"]["path"] == "hr/policy.docx"
+
+
+def test_markdown_of_code_gets_a_second_look_as_plain_text(indexed, tmp_path: Path):
+    from tests.conftest import Repo, code_file
+
+    code = code_file("api", n=12).splitlines()
+    page = "# API\n\nCall it like this.\n\n```python\n" + "\n".join(code) + "\n```\n"
+    repo = Repo(tmp_path / "docs")
+    repo.commit({"docs/api.md": page})
+    db = tmp_path / "d.db"
+    assert CliRunner().invoke(main, ["index", str(repo.path), "--db", str(db), "-q"]).exit_code == 0
+    edited = [line.replace("value_", "v_").replace("api_step_", "step_").replace("'step'", "'n'")
+              .replace("config", "cfg") for line in code]  # identifiers renamed throughout
+    drop = tmp_path / "drop"
+    (drop / "docs").mkdir(parents=True)
+    (drop / "docs" / "api.md").write_text(page.replace("\n".join(code), "\n".join(edited)))
+    [f] = scan(drop, db).files
+    assert f.verdict is Verdict.ALTERED and f.evidence["document"]["kind"] == "markdown"

@@ -53,6 +53,9 @@ class Outcome:
     source: int | None = None  # content id of the internal version it was cut from (for dating)
     skipped: Skipped | None = None
     evidence: dict[str, Any] = field(default_factory=dict)  # to attach to the fallback finding
+    # A Markdown, notebook or e-mail found fabricated by its text: its bytes are text, so the plain
+    # text comparison gets a second look, and an altered verdict from it stands.
+    second_opinion: bool = False
 
 
 class TextCache:
@@ -171,7 +174,7 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
         entries, kinds = [], ["concatenation"] if len(decision.sources) > 1 else []
         for s in decision.sources:
             idoc, head = internal.get(s.key, {}), heads.get(s.key, {})
-            other_format = idoc.get("kind") != doc.kind or head.get("sha256") != fp.sha256
+            other_format = idoc.get("kind") != doc.kind
             changed = document_change_kinds(dview, views[s.key], same_text, converted=other_format)
             if len(decision.sources) == 1:
                 kinds = changed
@@ -211,7 +214,8 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
     ev["evidence_strength"] = round(evidence_strength(informative), 3)
     finding = Finding(member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
                       decision.reasons, ev)
-    return Outcome(finding=finding, source=source)
+    second = decision.verdict is Verdict.FABRICATED and doc.kind in PLAIN_TEXT_KINDS
+    return Outcome(finding=finding, source=source, second_opinion=second)
 
 
 # -- dumps -----------------------------------------------------------------------------------------

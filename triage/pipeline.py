@@ -176,6 +176,11 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             continue
         if outcome.finding is not None:
             finding, source = outcome.finding, outcome.source
+            if outcome.second_opinion:
+                text_finding, text_source = _fuzzy_finding(store, p, ip, cache, ruleset)
+                if text_finding.verdict is Verdict.ALTERED:
+                    text_finding.evidence["document"] = finding.evidence["document"]
+                    finding, source = text_finding, text_source
         else:
             finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
             finding.evidence.update(outcome.evidence)
