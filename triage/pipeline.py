@@ -20,8 +20,8 @@ from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import Fingerprint, fingerprint
-from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.binary import tlsh_distance
+from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import from_bytes, jaccard
 from triage.inventory.indexer import iso
