@@ -226,7 +226,8 @@ def run(indexed: dict, files: dict[str, bytes], name: str = "drop.zip"):
 
 def test_index_counts_documents_and_tables(indexed):
     err = indexed["index_stderr"]
-    assert "12 documents" in err and "2 tables" in err  # two docx versions; two customers.csv versions
+    # Two DOCX versions among the documents; two customers.csv versions and two workbooks' cells.
+    assert "12 documents" in err and "4 tables" in err
 
 
 def test_every_format_converted_keeps_text_identical(indexed):
@@ -417,3 +418,16 @@ def test_markdown_of_code_gets_a_second_look_as_plain_text(indexed, tmp_path: Pa
     (drop / "docs" / "api.md").write_text(page.replace("\n".join(code), "\n".join(edited)))
     [f] = scan(drop, db).files
     assert f.verdict is Verdict.ALTERED and f.evidence["document"]["kind"] == "markdown"
+
+
+def test_sheets_and_dumps_meet_across_formats(indexed):
+    budget_csv = "\n".join(",".join(str(v) for v in r) for r in BUDGET).encode() + b"\n"
+    rows = [["id", "name", "email", "plan", "seats"], *map(list, CUSTOMERS_V2)]
+    files, _ = run(indexed, {"leak/budget.csv": budget_csv, "leak/customers.xlsx": xlsx(rows)})
+    sheet = files["leak/budget.csv"]  # a workbook exported as CSV
+    assert sheet.verdict is Verdict.ALTERED and sheet.evidence["table"]["rows_present"] == 30
+    assert sheet.evidence["table"]["source"]["kind"] in ("xlsx", "ods")
+    book = files["leak/customers.xlsx"]  # a dump saved as a workbook
+    assert book.verdict is Verdict.ALTERED and book.evidence["change_kinds"] == ["converted"]
+    assert book.evidence["table"]["source"]["path"] == "data/customers.csv"
+    assert book.evidence["document"]["kind"] == "xlsx"

@@ -214,6 +214,11 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
     ev["evidence_strength"] = round(evidence_strength(informative), 3)
     finding = Finding(member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
                       decision.reasons, ev)
+    if decision.verdict is Verdict.FABRICATED and doc.table is not None:
+        rows = table_outcome(store, member, fp, doc.table, internal_path)  # a dump saved as a workbook?
+        if rows.finding is not None and rows.finding.verdict is Verdict.ALTERED:
+            rows.finding.evidence["document"] = record
+            return rows
     second = decision.verdict is Verdict.FABRICATED and doc.kind in PLAIN_TEXT_KINDS
     return Outcome(finding=finding, source=source, second_opinion=second)
 
@@ -262,7 +267,7 @@ def table_outcome(store: Any, member: Member, fp: Fingerprint, table: TablePrint
             if cid not in cids:
                 cids.append(cid)
     figures = []
-    for cid in cids[:MAX_TABLE_CANDIDATES + 2]:
+    for cid in cids[:MAX_TABLE_CANDIDATES]:
         internal = store.internal_table(cid)
         if internal is not None:
             figures.append((cid, internal.key_width, compare_table(table, internal, anywhere)))

@@ -20,7 +20,7 @@ resaved-docx, odt-of-docx, html-of-docx, md-of-docx, resaved-xlsx, resaved-pptx 
 identical); edited-docx, edited-pdf, excerpt-pdf, edited-xlsx (altered, text edited);
 forged-docx (real title, header, author and confidentiality paragraph, invented body),
 forged-pdf, forged-md, forged-xlsx (fabricated). Dump cases (each drop, other rows each time):
-real, outdated, reexport-csv, csv-to-sql, sql-to-csv, subset-csv, old-subset-csv,
+real, outdated, reexport-csv, reordered-columns-csv, csv-to-sql, csv-to-xlsx, xlsx-to-csv, sql-to-csv, subset-csv, old-subset-csv,
 altered-rows-csv, padded-csv, subset-sql, jsonl-reordered (altered); synthetic-csv (invented rows
 reusing real ids), synthetic-seeded-csv (15% real rows), synthetic-sql, synthetic-jsonl
 (fabricated).
@@ -174,6 +174,9 @@ def build(work: Path, seed: int, n_projects: int = len(W.PROJECTS)) -> dict:
             other = projects[names[(names.index(project) + 1) % len(names)]]
             _document_cases(add, projects[project], project, rng, other)
         _table_cases(add, rng, cust1, cust2, orders, events, v1_files, v2_files)
+        p = projects[names[k]]
+        add(f"finance/{names[k].lower()}-budget.csv", W.csv_bytes(p["b2"][0], p["b2"][1:]), "altered", "table",
+            "xlsx-to-csv", p["bp"], "identical")
         name = f"documents-drop-{k + 1}.zip"
         with zipfile.ZipFile(drops / name, "w", zipfile.ZIP_DEFLATED) as zf:
             for member, (data, _) in sorted(cases.items()):
@@ -269,6 +272,8 @@ def _table_cases(add, rng: random.Random, cust1: list, cust2: list, orders: list
     rng.shuffle(order_)
     add("export/customers-by-plan.csv", W.csv_bytes([cols[i] for i in order_], [[r[i] for i in order_] for r in cust2]),
         "altered", "table", "reordered-columns-csv", "data/customers.csv", "identical")
+    add("export/customers.xlsx", W.xlsx_bytes([cols, *cust2], "Export Bot", "customers"), "altered", "table",
+        "csv-to-xlsx", "data/customers.csv", "identical")
     add("export/customers.sql", W.sql_bytes("customers", cols, cust2), "altered", "table", "csv-to-sql",
         "data/customers.csv", "identical")
     add("export/orders.csv", W.csv_bytes(ORDER_COLUMNS, orders), "altered", "table", "sql-to-csv",

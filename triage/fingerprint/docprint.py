@@ -22,7 +22,7 @@ from typing import Any
 from triage.fingerprint import FUZZY_MAX_BYTES, Fingerprint, fingerprint
 from triage.fingerprint.deadline import ParseTimeout, hard_deadline
 from triage.fingerprint.documents import DocLimits, DocumentError, canonical_text, detect_document, extract
-from triage.fingerprint.rowprint import TablePrint, describe_table
+from triage.fingerprint.rowprint import TablePrint, describe_table, sheet_table
 
 # Cooperative cap inside the extractors (checked between pages, rows, parts)...
 DOC_LIMITS = DocLimits(max_seconds=20.0)
@@ -33,6 +33,8 @@ DOC_SECONDS = 30.0
 TEXT_KEEP_CHARS = 4 * 1024 * 1024
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Workbooks are documents and tables at once: their cells are also hashed as rows.
+SHEET_KINDS = frozenset({"xlsx", "ods"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class DocPrint:
     notes: tuple[str, ...] = ()
     fp: Fingerprint | None = None  # fingerprint of ``text`` (None when there is no text)
     error: str | None = None  # why the document could not be read
+    table: TablePrint | None = None  # a workbook's cells as rows (SHEET_KINDS)
 
     @property
     def lines(self) -> int:
@@ -85,7 +88,8 @@ def describe_document(data: bytes, kind: str, limits: DocLimits = DOC_LIMITS,
     text = _CONTROL.sub("", canonical_text(doc.text))
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     fp = fingerprint(text.encode("utf-8", "surrogatepass")) if text else None
-    return DocPrint(kind, sha, text, doc.metadata, doc.parts, doc.notes, fp)
+    table = sheet_table(kind, doc.text) if kind in SHEET_KINDS else None
+    return DocPrint(kind, sha, text, doc.metadata, doc.parts, doc.notes, fp, table=table)
 
 
 __all__ = ["DOC_SECONDS", "DocPrint", "TablePrint", "describe", "describe_document"]

@@ -23,7 +23,7 @@ import numpy as np
 import xxhash
 
 from triage.fingerprint.deadline import ParseTimeout, hard_deadline
-from triage.fingerprint.tables import _NUM, TableError, TableLimits, detect_table, read_table
+from triage.fingerprint.tables import _NUM, TableError, TableLimits, detect_table, normalize_value, read_table
 
 # Rows read per dump (index and scan): bounds memory and the index; the rest is noted.
 TABLE_LIMITS = TableLimits(max_rows=1_000_000, max_seconds=60.0)
@@ -166,12 +166,26 @@ def describe_table(data: bytes, name: str) -> TablePrint | None:
         return None
     except (TableError, ValueError, RecursionError, MemoryError):
         return None
-    rows, columns = table.rows, table.columns
-    if kind == "csv" and columns is None and _header(rows):  # the sniffer's guess missed it
+    return table_from_rows(kind, table.rows, table.columns, table.notes)
+
+
+def table_from_rows(kind: str, rows: tuple[tuple[str, ...], ...], columns: tuple[str, ...] | None = None,
+                    notes: tuple[str, ...] = ()) -> TablePrint | None:
+    """The row print of normalised rows (None under MIN_TABLE_ROWS); a first row that names the
+    columns is taken as the header when the reader did not say."""
+    if kind != "sql" and columns is None and _header(rows):  # the CSV sniffer's guess missed it
         rows, columns = rows[1:], rows[0]
     if len(rows) < MIN_TABLE_ROWS:
         return None
-    return print_rows(kind, list(rows), columns, table.notes)
+    return print_rows(kind, list(rows), columns, notes)
+
+
+def sheet_table(kind: str, text: str) -> TablePrint | None:
+    """A workbook's cells (extracted text: one row per line, cells separated by tabs) as a table,
+    so that a sheet exported as CSV, or a dump saved as a workbook, meets its rows."""
+    rows = tuple(tuple(normalize_value(v) for v in line.split("\t"))
+                 for line in text.split("\n") if line.strip())
+    return table_from_rows(kind, rows)
 
 
 # --------------------------------------------------------------------------------------------

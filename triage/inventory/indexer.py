@@ -329,6 +329,9 @@ def _add_described(store: SQLiteStore, content_id: int, described: Described, st
     """Record a content's document text and metadata, or a dump's row hashes."""
     if isinstance(described, DocPrint):
         store.add_document(content_id, described)
+        if described.table is not None:  # a workbook's cells, as rows
+            store.add_table(content_id, described.table)
+            stats.tables += 1
         if described.error:
             stats.documents_unreadable += 1
             if stats.documents_unreadable <= MAX_NOTED_DOCUMENTS:
