@@ -181,10 +181,16 @@ def canonical_lines(text: str) -> list[str]:
         return []
     out: list[str] = []
     for s in _SENTENCE_END.split(flat):
-        s = s.strip()
+        s = _LIST_MARKER.sub("", s.strip(), count=1)
         if s:
             out.extend(_cut_long(s) if s.count(" ") >= LONG_LINE_WORDS else [s])
     return out
+
+
+# A list item's number or letter ("1.", "2)", "(b)", "iv.", "1.2.3"): Word keeps numbering in the
+# list style, so the DOCX text has none, while the PDF printed from it shows it. Dropped at the
+# start of every sentence, on both sides.
+_LIST_MARKER = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]|\d{1,3}(?:\.\d{1,3})+\.?)(?:\s+|$)")
 
 
 # A "sentence" of this many words has no sentence punctuation to split it (a sheet's rows, a
