@@ -70,3 +70,29 @@ def test_a_library_crash_is_a_note(monkeypatch):
 
     monkeypatch.setattr(D, "extract", crash)
     assert D.describe_document(b"%PDF-1.4", "pdf").error == "pdf cannot be read: KeyError"
+
+
+def _pdf_with_stream(raw: bytes) -> bytes:
+    font = b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " + font + b" >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(raw) + raw + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+def test_pdf_decompression_bomb_is_refused_quickly():
+    import zlib
+
+    page = b"BT /F1 12 Tf 72 712 Td (Quarterly numbers.) Tj ET\n"
+    assert D.describe(_pdf_with_stream(zlib.compress(page)), "ok.pdf").text == "Quarterly numbers."
+    bomb = zlib.compressobj(1)
+    raw = bomb.compress(page) + b"".join(bomb.compress(b" " * (1 << 20)) for _ in range(96)) + bomb.flush()
+    t = time.monotonic()
+    d = D.describe(_pdf_with_stream(raw), "bomb.pdf")  # 96 MiB behind ~100 KiB
+    assert d.error is not None and "Limit reached" in d.error and time.monotonic() - t < 5
