@@ -181,7 +181,7 @@ P = {k: sentences(i, 12) for i, k in enumerate(
     ["report", "pdf", "ppt", "odt", "html", "md", "nb", "eml", "xlsx", "odp"], start=1)}
 REPORT_V1 = P["report"][:10]
 REPORT_V2 = P["report"]
-BUDGET = [["line", "owner", "q1"]] + [[f"item {i}", random.Random(i).choice(WORDS), i * 137]
+BUDGET = [["line", "team", "q1"]] + [[f"item {i}", random.Random(i).choice(WORDS), i * 137]
                                       for i in range(30)]
 CUSTOMERS_V2 = customers(60)
 
@@ -274,7 +274,9 @@ def test_every_format_converted_keeps_text_identical(indexed):
 def test_exact_copies_are_real_or_outdated_with_document_evidence(indexed):
     i = indexed["internal"]
     files, _ = run(indexed, {"a/review.docx": i["reports/review.docx"], "b/review.docx": indexed["v1"],
-                             "c/customers.csv": i["data/customers.csv"]})
+                             "c/customers.csv": i["data/customers.csv"], "d/budget.xlsx": i["finance/budget.xlsx"]})
+    book = files["d/budget.xlsx"].evidence  # a workbook is a document and a table
+    assert book["document"]["kind"] == "xlsx" and book["table"]["rows"] == 30
     assert files["a/review.docx"].verdict is Verdict.REAL
     assert files["b/review.docx"].verdict is Verdict.OUTDATED
     doc = files["a/review.docx"].evidence["document"]

@@ -328,8 +328,9 @@ def exact_evidence(store: Any, content_ids: list[int]) -> dict[int, dict[str, An
         out[cid] = {"document": rec}
     for cid, t in store.tables(content_ids).items():
         n = t["rows"]
-        out[cid] = {"table": {"kind": t["kind"], "rows": n, "columns": t["columns"], "rows_internal": n,
-                              "rows_present": n, "rows_altered": 0, "rows_elsewhere": 0, "rows_absent": 0,
-                              "shares": {"present": 1.0, "altered": 0.0, "elsewhere": 0.0, "absent": 0.0},
-                              "internal_covered": 1.0, "notes": t["notes"]}}
+        out.setdefault(cid, {})["table"] = {
+            "kind": t["kind"], "rows": n, "columns": t["columns"], "rows_internal": n, "rows_present": n,
+            "rows_altered": 0, "rows_elsewhere": 0, "rows_absent": 0,
+            "shares": {"present": 1.0, "altered": 0.0, "elsewhere": 0.0, "absent": 0.0},
+            "internal_covered": 1.0, "notes": t["notes"]}
     return out
