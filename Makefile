@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/out
 
-.PHONY: demo test golden system-deps bench lint clean
+.PHONY: demo test golden system-deps bench bench-docs lint clean
 
 demo: $(STAMP)
 	$(BIN)/python samples/make_sample.py --out $(SAMPLE)
@@ -29,6 +29,10 @@ golden: $(STAMP)
 # Accuracy benchmark (downloads public package releases from PyPI and npm on first run).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy/run.py
+
+# Documents and dumps benchmark (builds its own data, no network): per-class F1 vs a MinHash baseline.
+bench-docs: $(STAMP)
+	$(BIN)/python benchmarks/documents/run.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check triage tests

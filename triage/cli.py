@@ -83,7 +83,9 @@ def main() -> None:
 def index(source: Path, db: Path, name: str | None, kind: str | None, default_branch: str | None, version_: str | None,
           date: str | None, quiet: bool) -> None:
     """Index SOURCE into the inventory: a git repository (every commit of every branch and tag),
-    a directory, or a release archive (one version each). Re-running adds only what is new."""
+    a directory, or a release archive (one version each). Re-running adds only what is new.
+    Documents (PDF, office, OpenDocument, HTML, Markdown, notebooks, e-mail) are indexed by their
+    text and metadata too, and dumps (CSV, SQL, JSON lines) by their rows."""
     from triage.inventory.indexer import index_source
     from triage.inventory.store import SQLiteStore
 
@@ -106,9 +108,23 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
     click.echo(
         f"indexed {stats.source} ({stats.kind}): {stats.commits_new} new commits/versions,"
         f" {stats.contents_new} new contents, {stats.bytes_fingerprinted} bytes in {stats.seconds:.1f}s"
-        + (f"; current = {stats.default_ref}" if stats.default_ref else ""),
+        + (f"; current = {stats.default_ref}" if stats.default_ref else "")
+        + _documents_line(stats),
         err=True,
     )
+    for note in stats.notes:
+        click.echo("note: " + "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in note), err=True)
+
+
+def _documents_line(stats) -> str:
+    """"; 12 documents (1 unreadable), 3 tables" when the source held any."""
+    parts = []
+    if stats.documents or stats.documents_unreadable:
+        parts.append(f"{stats.documents} documents"
+                     + (f" ({stats.documents_unreadable} unreadable)" if stats.documents_unreadable else ""))
+    if stats.tables:
+        parts.append(f"{stats.tables} tables")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 @main.command(epilog=EPILOG)

@@ -15,12 +15,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from triage import __version__
+from triage import __version__, docscan
 from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.binary import tlsh_distance
+from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import from_bytes, jaccard
 from triage.inventory.indexer import iso
@@ -155,18 +156,34 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             return history.span(states[:, 0] < 0) if states.shape[1] else {}
         return history.span(states[:, col[pid]] == cid)
 
+    described = docscan.exact_evidence(store, exact_ids)
     for i, p in enumerate(exact):
         progress("exact matches", i + 1, len(exact))
         finding = _exact_finding(p, occ, current, roots, life)
+        finding.evidence.update(next((described[c] for c in p.exact if c in described), {}))
         findings[p.member.path] = finding
         if not finding.evidence["moved"]:
             placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
 
     cache = ViewCache()
+    texts = docscan.TextCache()
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
         ip = internal_path(p.member.path, roots)
-        finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
+        outcome = _document_stage(store, p, ip, texts)
+        if outcome.skipped is not None:
+            skipped.append(outcome.skipped)
+            continue
+        if outcome.finding is not None:
+            finding, source = outcome.finding, outcome.source
+            if outcome.second_opinion:
+                text_finding, text_source = _fuzzy_finding(store, p, ip, cache, ruleset)
+                if text_finding.verdict is Verdict.ALTERED:
+                    text_finding.evidence["document"] = finding.evidence["document"]
+                    finding, source = text_finding, text_source
+        else:
+            finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
+            finding.evidence.update(outcome.evidence)
         findings[p.member.path] = finding
         hits.extend(finding.evidence.get("suspicious_insertions", []))
         if source is not None:
@@ -176,7 +193,7 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
 
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy, key=lambda p: p.index)
-    files = tuple(findings[p.member.path] for p in pending)
+    files = tuple(findings[p.member.path] for p in pending if p.member.path in findings)
     summary = {v.value: sum(1 for f in files if f.verdict is v) for v in Verdict}
     summary["skipped"] = len(skipped)
     snap = snapshot(history, placed)
@@ -294,6 +311,16 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
     ev = {"matches": matches, "moved": moved, "internal_path": ip,
           "git_blob": fp.git_oid, "kind": fp.kind, "notes": list(p.member.notes)}
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
+
+
+def _document_stage(store: SQLiteStore, p: _Pending, ip: str, texts: docscan.TextCache) -> docscan.Outcome:
+    """Documents by their extracted text, dumps by their rows (``triage.docscan``)."""
+    described = describe(p.member.data, p.member.path, p.fp.mime)
+    if isinstance(described, DocPrint):
+        return docscan.document_outcome(store, p.member, p.fp, described, ip, texts)
+    if isinstance(described, TablePrint):
+        return docscan.table_outcome(store, p.member, p.fp, described, ip)
+    return docscan.Outcome()
 
 
 def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:

@@ -40,6 +40,10 @@ PARAMS = {
     "tokenizer": "bytes-1",
     "min_informative_line": text.MIN_INFORMATIVE_LINE,
     "chunker": f"gear-{binary.WINDOW}-{binary.MIN_CHUNK}-{binary.MAX_CHUNK}-{binary.BOUNDARY_BITS}",
+    # Documents: extracted text made canonical (documents.canonical_lines) and fingerprinted as
+    # above; dumps: normalised rows hashed (rowprint). Bump when either changes.
+    "documents": "canonical-sentences/2 list-markers cut-pairs-48-16-6-64",
+    "tables": "xxh3-64-unitsep-norm-sorted/2 key<=3 sig-byte-64 near-0.5",
 }
 
 

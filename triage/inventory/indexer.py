@@ -8,6 +8,9 @@ refs, tips and line frequencies are written at the end, so a scan never trusts a
 Fingerprinting runs in worker processes (``Fingerprinter``) while this process reads blobs from
 git and writes finished batches: contents go out in chunks, come back in order, and are written
 in the order they were read, so content ids are the same whatever the number of workers.
+Documents and dumps are described there too (``docprint.describe``: extracted text, metadata,
+row hashes, under a time limit per document); one that cannot be read is recorded with the
+reason, never a failure of the run.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from triage.errors import InputError, UsageError
 from triage.fingerprint import Fingerprint, fingerprint
+from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
 from triage.inventory.store import SQLiteStore
 
@@ -59,6 +63,9 @@ class IndexStats:
     seconds: float = 0.0
     default_ref: str | None = None
     notes: list[str] = field(default_factory=list)
+    documents: int = 0  # documents read (text and metadata indexed)
+    documents_unreadable: int = 0  # documents recorded with the reason they could not be read
+    tables: int = 0  # dumps whose rows were indexed
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -86,23 +93,37 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _fingerprint_chunk(datas: list[bytes]) -> list[tuple]:
-    """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back."""
-    return [tuple(getattr(fp, f.name) for f in fields(Fingerprint)) for fp in map(fingerprint, datas)]
+Described = DocPrint | TablePrint | None
+
+
+def _fingerprint_one(data: bytes, name: str) -> tuple[Fingerprint, Described]:
+    return fingerprint(data), describe(data, name)
+
+
+def _fingerprint_chunk(items: list[tuple[bytes, str]]) -> list[tuple[tuple, Described]]:
+    """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back, with
+    the document or dump description."""
+    out = []
+    for data, name in items:
+        fp, described = _fingerprint_one(data, name)
+        out.append((tuple(getattr(fp, f.name) for f in fields(Fingerprint)), described))
+    return out
 
 
 class _Done:
     """A finished chunk computed in this process (the Future interface the pipeline reads)."""
 
-    def __init__(self, fps: list[Fingerprint]):
-        self.fps = fps
+    def __init__(self, results: list[tuple[Fingerprint, Described]]):
+        self.results = results
 
-    def result(self) -> list[Fingerprint]:
-        return self.fps
+    def result(self) -> list[tuple[Fingerprint, Described]]:
+        return self.results
 
 
 class Fingerprinter:
-    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, Fingerprint)`` in order.
+    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, Fingerprint, described)`` in
+    order, ``described`` being the content's DocPrint, TablePrint or None (``hints`` maps a key to
+    a file name, which decides Markdown and dumps).
 
     Everything runs in this process, calling this module's ``fingerprint``, until ``start()``
     finds the work large enough for a pool; then chunks go to worker processes while this
@@ -113,6 +134,7 @@ class Fingerprinter:
         self.workers = workers if workers is not None else default_workers()
         self.pool: ProcessPoolExecutor | None = None
         self.bytes_read = 0
+        self.hints: dict[Any, str] = {}
 
     def __enter__(self) -> Fingerprinter:
         return self
@@ -142,13 +164,13 @@ class Fingerprinter:
         self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
         self.pool.submit(int).result()  # launch the processes now, not at the first real chunk
 
-    def _submit(self, datas: list[bytes]) -> Future | _Done:
+    def _submit(self, items: list[tuple[bytes, str]]) -> Future | _Done:
         if self.pool is None:
-            return _Done([fingerprint(d) for d in datas])
-        return self.pool.submit(_fingerprint_chunk, datas)
+            return _Done([_fingerprint_one(d, n) for d, n in items])
+        return self.pool.submit(_fingerprint_chunk, items)
 
     def run(self, items: Iterable[tuple[K, bytes | None]]
-            ) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+            ) -> Iterator[tuple[K, bytes | None, Fingerprint | None, Described]]:
         """Items with ``data`` None are markers: they come back in their place, unfingerprinted."""
         window: deque[tuple[list, Future | _Done]] = deque()
         chunk: list[tuple[K, bytes | None]] = []
@@ -157,19 +179,20 @@ class Fingerprinter:
         def flush() -> None:
             nonlocal chunk, size
             if chunk:
-                window.append((chunk, self._submit([d for _, d in chunk if d is not None])))
+                todo = [(d, self.hints.pop(k, "")) for k, d in chunk if d is not None]
+                window.append((chunk, self._submit(todo)))
                 chunk, size = [], 0
 
-        def drain(keep: int) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+        def drain(keep: int) -> Iterator[tuple[K, bytes | None, Fingerprint | None, Described]]:
             while len(window) > keep:
                 done, fut = window.popleft()
-                fps = iter(fut.result())
+                results = iter(fut.result())
                 for key, data in done:
                     if data is None:
-                        yield key, None, None
+                        yield key, None, None, None
                         continue
-                    fp = next(fps)
-                    yield key, data, fp if isinstance(fp, Fingerprint) else Fingerprint(*fp)
+                    fp, described = next(results)
+                    yield key, data, fp if isinstance(fp, Fingerprint) else Fingerprint(*fp), described
 
         for key, data in items:
             chunk.append((key, data))
@@ -244,6 +267,7 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
     batches = [new[i : i + BATCH_COMMITS] for i in range(0, total, BATCH_COMMITS)]
     diffs: dict[int, dict[str, list]] = {}
     have: dict[str, int] = {}  # blob oid -> content id, for the batches read so far
+    labels: dict[str, str] = {}  # blob oid -> a path of it (for notes on unreadable documents)
 
     def blobs() -> Iterator[tuple[str | int, bytes | None]]:
         """Every batch's new blobs, then its marker; runs ahead of the writes below."""
@@ -254,6 +278,9 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
             have.update(store.content_ids_by_oid([o for o in oids if o not in have and o not in scheduled]))
             missing = sorted(o for o in oids if o not in have and o not in scheduled)
             scheduled.update(missing)
+            named = _names(diffs[i], set(missing))
+            fper.hints.update(named)
+            labels.update(named)
             fper.start(len(missing))  # here, before cat-file starts
             yield from repo.blobs(missing)
             yield i, None
@@ -264,10 +291,11 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
         for i, batch in enumerate(batches):
             progress("commits", i * BATCH_COMMITS, total)
             with store.transaction():
-                for oid, data, fp in results:
+                for oid, data, fp, described in results:
                     if data is None or fp is None:
                         break  # this batch's marker: all its new contents are written
                     have[str(oid)] = store.add_content(fp, data)
+                    _add_described(store, have[str(oid)], described, stats, labels.pop(str(oid), str(oid)))
                     stats.contents_new += 1
                     stats.bytes_fingerprinted += len(data)
                 seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
@@ -279,6 +307,40 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
         store.set_tip_files(sid, sorted(store.state_at(tip).items()) if tip else [])
         store.conn.execute("UPDATE sources SET indexed_at = ? WHERE id = ?", (_now(), sid))
     return stats
+
+
+def _names(diffs: dict[str, list], oids: set[str]) -> dict[str, str]:
+    """A path for each blob (the first seen), so that documents and dumps are recognised by name
+    where content alone cannot tell (Markdown, CSV)."""
+    out: dict[str, str] = {}
+    for changes in diffs.values():
+        for ch in changes:
+            if ch.oid in oids and ch.oid not in out:
+                out[ch.oid] = ch.path
+    return out
+
+
+# Unreadable documents listed by name in the index run's notes (the count is always given).
+MAX_NOTED_DOCUMENTS = 20
+
+
+def _add_described(store: SQLiteStore, content_id: int, described: Described, stats: IndexStats,
+                   label: str) -> None:
+    """Record a content's document text and metadata, or a dump's row hashes."""
+    if isinstance(described, DocPrint):
+        store.add_document(content_id, described)
+        if described.table is not None:  # a workbook's cells, as rows
+            store.add_table(content_id, described.table)
+            stats.tables += 1
+        if described.error:
+            stats.documents_unreadable += 1
+            if stats.documents_unreadable <= MAX_NOTED_DOCUMENTS:
+                stats.notes.append(f"{label}: {described.kind} not read: {described.error}")
+        else:
+            stats.documents += 1
+    elif isinstance(described, TablePrint):
+        store.add_table(content_id, described)
+        stats.tables += 1
 
 
 def _resolve_ref(name: str, refs: dict[str, str]) -> str | None:
@@ -339,10 +401,12 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
         ids = {}
         with Fingerprinter() as fper:
             fper.start(len(files), sum(len(d) for _, d, _m in files))
-            for i, (path, data, fp) in enumerate(fper.run((p, d) for p, d, _m in files)):
+            fper.hints.update({p: p for p, _d, _m in files})
+            for i, (path, data, fp, described) in enumerate(fper.run((p, d) for p, d, _m in files)):
                 progress("files", i, len(files))
                 assert data is not None and fp is not None  # no markers here
                 ids[path] = store.add_content(fp, data)
+                _add_described(store, ids[path], described, stats, path)
                 stats.bytes_fingerprinted += len(data)
         paths = store.path_ids(ids)
         cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,

@@ -7,7 +7,7 @@ built with; a store refuses to open one that differs (its answers would be wrong
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -106,6 +106,60 @@ MIGRATIONS: list[tuple[str, str]] = [
             hash INTEGER PRIMARY KEY,
             paths INTEGER NOT NULL
         );
+        """,
+    ),
+    (
+        "0002_documents",
+        """
+        -- Documents (PDF, office, OpenDocument, HTML, Markdown, notebooks, e-mail): the canonical
+        -- text's identity and fingerprint, and the document's own metadata. A document that could
+        -- not be read has kind set, text_sha256 NULL and error saying why.
+        CREATE TABLE documents (
+            content_id INTEGER PRIMARY KEY REFERENCES contents (id),
+            kind TEXT NOT NULL,            -- pdf | docx | xlsx | pptx | odt | ods | odp | html | markdown | ipynb | eml
+            text_sha256 TEXT,              -- SHA-256 of the canonical text (one sentence per line)
+            chars INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            sig_tokens BLOB,               -- MinHash of the text, num_perm uint32 little-endian
+            body BLOB,                     -- zlib-compressed canonical text (NULL past the kept size)
+            metadata TEXT NOT NULL,        -- JSON object: author, created, modified, revision, producer, ...
+            parts TEXT NOT NULL,           -- JSON array: pages, sheets, slides read
+            notes TEXT NOT NULL,           -- JSON array: what was cut short
+            error TEXT
+        );
+        CREATE INDEX documents_text ON documents (text_sha256);
+        -- Inverted index of the canonical text's informative sentence hashes, and LSH band keys of
+        -- its MinHash (apart from the source-text tables: a document is compared with documents).
+        CREATE TABLE doc_postings (
+            hash BIGINT NOT NULL,
+            content_id INTEGER NOT NULL,
+            PRIMARY KEY (hash, content_id)
+        );
+        CREATE TABLE doc_bands (
+            key BIGINT NOT NULL,
+            content_id INTEGER NOT NULL,
+            PRIMARY KEY (key, content_id)
+        );
+        -- Tabular dumps (CSV/TSV, SQL, JSON lines): one row per dump...
+        CREATE TABLE dump_tables (
+            content_id INTEGER PRIMARY KEY REFERENCES contents (id),
+            kind TEXT NOT NULL,            -- csv | sql | jsonl
+            rows_total INTEGER NOT NULL,   -- rows read (header excluded, duplicates included)
+            key_width INTEGER NOT NULL,    -- values in the key prefix (0: no unique prefix)
+            column_names TEXT,             -- JSON array, when the dump names its columns
+            notes TEXT NOT NULL            -- JSON array
+        );
+        -- ...and its distinct rows: 64-bit hash of the normalised values, hash of the key prefix,
+        -- one signature byte per value (near matches).
+        CREATE TABLE dump_rows (
+            content_id INTEGER NOT NULL REFERENCES contents (id),
+            row_hash BIGINT NOT NULL,
+            key_hash BIGINT,
+            fields BLOB NOT NULL
+        );
+        CREATE INDEX dump_rows_row ON dump_rows (row_hash);
+        CREATE INDEX dump_rows_key ON dump_rows (key_hash);
+        CREATE INDEX dump_rows_content ON dump_rows (content_id);
         """,
     ),
 ]

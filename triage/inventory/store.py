@@ -19,6 +19,7 @@ import numpy as np
 from triage.errors import InventoryError
 from triage.fingerprint import PARAMS, Fingerprint
 from triage.fingerprint.minhash import band_keys, to_bytes
+from triage.inventory.docstore import DocumentStore
 from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION
 
 # Contents up to this size keep their bytes (zlib) in the index, so that a scan can show what
@@ -32,8 +33,8 @@ def _signed(h: int) -> int:
     return h - (1 << 64) if h >= (1 << 63) else h
 
 
-class SQLiteStore:
-    """Inventory index in one SQLite file."""
+class SQLiteStore(DocumentStore):
+    """Inventory index in one SQLite file (documents and dumps: ``DocumentStore``)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
         self.conn = conn

@@ -689,6 +689,11 @@ def _file_body(f: Finding) -> str:
     reasons = [*f.reasons, *(f"note: {n}" for n in _l(ev.get("notes")))]
     if reasons:
         out.append('<ul class="reasons">' + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>")
+    if ev.get("document") or ev.get("table"):
+        from triage.render.html_documents import document_section, table_section
+
+        out.append(document_section(_d(ev.get("document"))) if ev.get("document") else "")
+        out.append(table_section(_d(ev.get("table"))) if ev.get("table") else "")
     if f.verdict in (Verdict.REAL, Verdict.OUTDATED):
         out.append(_matches(_l(ev.get("matches")), moved=bool(ev.get("moved"))))
     elif f.verdict is Verdict.ALTERED:
