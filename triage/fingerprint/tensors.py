@@ -1185,7 +1185,8 @@ DERIVED = ("cast", "quantized", "pruned", "fine_tuned")
 _PREFIXES = ("module.", "_orig_mod.", "base_model.model.", "model.", "transformer.")
 
 
-def _norm_name(name: str) -> str:
+def norm_name(name: str) -> str:
+    """A tensor name without the wrapper prefixes training code adds (``module.``, ``model.``...)."""
     changed = True
     while changed:
         changed = False
@@ -1271,7 +1272,7 @@ def compare_checkpoints(
     by_name: dict[tuple[str, int], TensorRecord] = {}
     by_shape: dict[tuple[int, ...], list[TensorRecord]] = {}
     for r in informative_internal:
-        by_name.setdefault((_norm_name(r.name), r.numel), r)
+        by_name.setdefault((norm_name(r.name), r.numel), r)
         by_shape.setdefault(r.shape, []).append(r)
     accounted: set[int] = set()
     rows = []
@@ -1289,7 +1290,7 @@ def compare_checkpoints(
             row.update(status="identical", match=m.name, renamed=m.name != d.name)
         else:
             cands = []
-            same = by_name.get((_norm_name(d.name), d.numel))
+            same = by_name.get((norm_name(d.name), d.numel))
             if same is not None:
                 cands.append(same)
             cands += [c for c in by_shape.get(d.shape, []) + by_shape.get(d.shape[::-1], []) if c is not same]
