@@ -332,3 +332,20 @@ def test_large_weights_are_read_out_of_memory(tmp_path, monkeypatch):
 
     a, b = fingerprint(member.content), fingerprint(data)
     assert a.sha256 == b.sha256 and a.weights.records == b.weights.records and a.git_oid == ""
+
+
+def test_large_git_blobs_are_spilled_and_indexed(tmp_path, repo: Repo, monkeypatch):
+    import triage.inventory.git as gitmod
+
+    monkeypatch.setattr(gitmod, "BLOB_MEMORY_MAX", 1000)
+    data = write_safetensors(model(0))
+    repo.commit({"model.safetensors": data, "small.txt": "hello\n"})
+    db = tmp_path / "inv.db"
+    assert run("index", str(repo.path), "--db", str(db), "-q")[0] == 0
+    con = sqlite3.connect(db)
+    oid = repo.git("rev-parse", "HEAD:model.safetensors")
+    row = con.execute("SELECT c.git_oid, c.body, w.tensors FROM contents c JOIN weights w ON w.content_id = c.id"
+                      ).fetchone()
+    assert row == (oid, None, 12)
+    assert con.execute("SELECT count(*) FROM contents WHERE git_oid = ?",
+                       (repo.git("rev-parse", "HEAD:small.txt"),)).fetchone()[0] == 1
