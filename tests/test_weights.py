@@ -344,8 +344,8 @@ def test_large_git_blobs_are_spilled_and_indexed(tmp_path, repo: Repo, monkeypat
     assert run("index", str(repo.path), "--db", str(db), "-q")[0] == 0
     con = sqlite3.connect(db)
     oid = repo.git("rev-parse", "HEAD:model.safetensors")
-    row = con.execute("SELECT c.git_oid, c.body, w.tensors FROM contents c JOIN weights w ON w.content_id = c.id"
-                      ).fetchone()
+    row = con.execute("SELECT c.git_oid, c.body, w.tensors FROM contents c"
+                      " JOIN weights w ON w.content_id = c.id").fetchone()
     assert row == (oid, None, 12)
     assert con.execute("SELECT count(*) FROM contents WHERE git_oid = ?",
                        (repo.git("rev-parse", "HEAD:small.txt"),)).fetchone()[0] == 1
