@@ -349,3 +349,23 @@ def test_large_git_blobs_are_spilled_and_indexed(tmp_path, repo: Repo, monkeypat
     assert row == (oid, None, 12)
     assert con.execute("SELECT count(*) FROM contents WHERE git_oid = ?",
                        (repo.git("rev-parse", "HEAD:small.txt"),)).fetchone()[0] == 1
+
+
+def test_checkpoint_versions_are_those_of_its_own_series(tmp_path):
+    """Two runs with the same version labels: the evidence names the right run's version."""
+    db = tmp_path / "inv.db"
+    runs = {"heron": model(0), "osprey": model(1)}
+    for i, (name, m) in enumerate(runs.items()):
+        for label, mm in (("step-1", m), ("step-2", step(m, 3))):
+            d = tmp_path / name / label
+            d.mkdir(parents=True)
+            (d / "model.safetensors").write_bytes(write_safetensors(mm))
+            assert run("index", str(d), "--db", str(db), "--name", name, "--version", label,
+                       "--date", f"2024-0{i + 1}-0{label[-1]}", "-q")[0] == 0
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "heron.bin").write_bytes(write_torch(runs["heron"]))
+    run("scan", str(drop), "--db", str(db), "--out", str(tmp_path / "ev"), "-q")
+    f = json.loads((tmp_path / "ev" / "report.json").read_text())["files"][0]
+    ck = f["evidence"]["weights"]["checkpoint"]
+    assert f["verdict"] == "outdated" and ck["source"] == "heron" and ck["versions"] == ["version/step-1"]

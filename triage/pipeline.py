@@ -446,9 +446,14 @@ def _checkpoint(store: SQLiteStore, history: History, cid: int, ip: str) -> tupl
         return [], None
     m = matches[0]
     info = store.weights_info([cid]).get(cid, {})
+    # Refs (versions, branches, tags) of the holding source whose state has it at that path.
+    sid = next((x["id"] for x in store.sources() if x["name"] == m["source"]), None)
+    held = states[:, col[pids[m["path"]]]] == cid if m["path"] in pids else None
+    versions = sorted(name for source_id, name, commit_id, _d in store.refs() if source_id == sid and held is not None
+                      and commit_id in history.row_of and held[history.row_of[commit_id]])
     return matches, {
         "path": m["path"], "source": m["source"], "sha256": row["sha256"], "format": info.get("format"),
-        "tensors": info.get("tensors"), "versions": life(m["path"], cid).get("refs", [])[:10],
+        "tensors": info.get("tensors"), "versions": versions[:10],
         "first_seen": m["first_seen"], "last_seen": m["last_seen"], "current": m.get("current", False),
         "commits": m["commits"][:10],
     }
