@@ -369,3 +369,41 @@ def test_checkpoint_versions_are_those_of_its_own_series(tmp_path):
     f = json.loads((tmp_path / "ev" / "report.json").read_text())["files"][0]
     ck = f["evidence"]["weights"]["checkpoint"]
     assert f["verdict"] == "outdated" and ck["source"] == "heron" and ck["versions"] == ["version/step-1"]
+
+
+def test_a_single_checkpoint_is_a_drop_and_a_source(tmp_path):
+    """`triage index model.pt` and `triage scan model.pt`: the file is one member, not an archive."""
+    internal = tmp_path / "model.pt"
+    internal.write_bytes(write_torch(model(0)))
+    db = tmp_path / "inv.db"
+    assert run("index", str(internal), "--db", str(db), "-q")[0] == 0
+    leak = tmp_path / "leak.safetensors"
+    leak.write_bytes(write_safetensors(model(0)))
+    code, out = run("scan", str(leak), "--db", str(db), "--out", str(tmp_path / "ev"), "-q")
+    doc = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert code == 0, out
+    assert doc["drop"]["kind"] == "weights:safetensors"
+    [f] = doc["files"]
+    assert f["path"] == "leak.safetensors" and f["verdict"] == "real"
+    assert f["evidence"]["weights"]["checkpoint"]["path"] == "model.pt"
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "torch", "gguf", "npz", "npy"])
+def test_each_format_is_indexed_and_matched_tensor_by_tensor(tmp_path, fmt):
+    m = {k: v for k, v in model(0).items() if v.dtype == np.float32}
+    data = {"safetensors": lambda: write_safetensors(m), "torch": lambda: write_torch(m),
+            "gguf": lambda: write_gguf(m), "npz": lambda: npz(m),
+            "npy": lambda: npy(m["embed.weight"])}[fmt]()
+    (tmp_path / "inv").mkdir()
+    (tmp_path / "inv" / f"model.{fmt}").write_bytes(data)
+    db = tmp_path / "inv.db"
+    assert run("index", str(tmp_path / "inv"), "--db", str(db), "-q")[0] == 0
+    assert sqlite3.connect(db).execute("SELECT format FROM weights").fetchall() == [(fmt,)]
+    (tmp_path / "drop").mkdir()
+    dropped = m if fmt != "npy" else {"embed.weight": m["embed.weight"]}
+    (tmp_path / "drop" / "leak.safetensors").write_bytes(write_safetensors(dropped, {"by": "leaker"}))
+    run("scan", str(tmp_path / "drop"), "--db", str(db), "--out", str(tmp_path / "ev"), "-q")
+    [f] = json.loads((tmp_path / "ev" / "report.json").read_text())["files"]
+    w = f["evidence"]["weights"]
+    assert f["verdict"] == "real" and w["match"] == "tensors" and w["tensors_exact"] == w["informative"] > 0
+    assert w["checkpoint"]["format"] == fmt and w["converted"] is (fmt != "safetensors")

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,8 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
         if item.spilled is not None and item.spilled.temporary:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(item.spilled.path)  # fingerprinted: the scratch copy is no longer needed
+        if pending.fp.weights is not None and pending.fp.weights.ok:
+            pending.member = replace(item, data=b"")  # judged by its tensor records: the bytes can go
         if pending.fp.kind == "text":
             decoded = decode(item.data)
             if decoded is not None:

@@ -127,6 +127,10 @@ def decide(store: SQLiteStore, wp: WeightsPrint) -> WeightsDecision:
     """The verdict on a weights file that no internal content equals byte for byte."""
     drop = wp.records
     informative = sum(1 for r in drop if not r.uninformative)
+    if not informative:
+        why = (f"no informative tensor among its {len(drop)}: only constants, tables, masks or tiny tensors,"
+               " which any model of these shapes holds; nothing shows it comes from an internal checkpoint")
+        return WeightsDecision(Verdict.FABRICATED, 0.0, (why,), None)
     cids, holders = candidates(store, drop)
     if not cids:
         why = ("no internal checkpoint holds any of its tensors or has tensors of the same name and shape"

@@ -393,7 +393,7 @@ def _read_capped(entry: Entry, ctx: Context) -> bytes | Spilled:
         big = weights.kind(bytes(buf[: weights.HEAD]), weights.cap(ctx)) is not None
         if big:
             stream.cap = weights.cap(ctx)
-            here = weights.in_place(entry, stream, limit)
+            here = weights.in_place(entry, stream, min(limit, weights.IN_PLACE_BYTES))
             if here is not None:
                 return here
             if len(buf) > limit:

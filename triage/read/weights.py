@@ -6,9 +6,9 @@ by ``triage.fingerprint.tensors``), not an archive whose parts are members: it g
 
 A member over the member limit is normally refused (``too-large``). When its first bytes say it
 is a weights file, it is kept instead, up to the drop's total-bytes limit, without ever being
-held whole in memory: a directory drop's own file is used in place; an archive member is
-streamed to a scratch file in the work folder (charged to the drop's budget) that the scan
-removes once the member is fingerprinted.
+held whole in memory: an archive member is streamed to a scratch file in the work folder
+(charged to the drop's budget) that the scan removes once the member is fingerprinted. A
+directory's weights file is used in place as soon as it is over ``IN_PLACE_BYTES``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ NOTE = "weights:"
 # Bytes of a member's head that decide whether it is a weights file (formats say so in their
 # first bytes; a torch zip names data.pkl in its first local header).
 HEAD = 64 * 1024
+# A directory's weights file larger than this is mapped where it is rather than read into memory
+# (it costs no copy; the index reads a whole folder before fingerprinting it).
+IN_PLACE_BYTES = 16 * 1024 * 1024
 
 
 class Stream(Protocol):
@@ -74,7 +77,7 @@ def in_place(entry: Entry, stream: Stream, limit: int) -> Spilled | None:
         return None
     if not stat.S_ISREG(info.st_mode) or info.st_size <= limit:
         return None
-    return Spilled(entry.path, info.st_size)
+    return Spilled(os.path.abspath(entry.path), info.st_size)
 
 
 def copy(stream: Stream, first: bytes, ctx: Context) -> Spilled:
