@@ -91,7 +91,7 @@ class Entry:
     notes: tuple[str, ...] = ()
     warn: tuple[str, str] | None = None
     repo: object | None = None
-    path: str | None = None  # the filesystem path of a directory drop's file (large weights are read in place)
+    path: str | None = None  # a directory drop file's own path (large weights are read in place)
 
 
 @dataclass
