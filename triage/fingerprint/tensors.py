@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import math
+import mmap
 import pickletools
 import struct
 import time
@@ -64,7 +65,7 @@ MAX_INFLATE_BYTES = 4 * 1024 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000_000
 MAX_SECONDS = 3600.0
 
-Buffer = bytes | bytearray | memoryview
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 
 class WeightsError(InputError):
