@@ -407,3 +407,21 @@ def test_each_format_is_indexed_and_matched_tensor_by_tensor(tmp_path, fmt):
     w = f["evidence"]["weights"]
     assert f["verdict"] == "real" and w["match"] == "tensors" and w["tensors_exact"] == w["informative"] > 0
     assert w["checkpoint"]["format"] == fmt and w["converted"] is (fmt != "safetensors")
+
+
+def test_large_unreadable_weights_are_judged_without_their_bytes(tmp_path):
+    """A spilled member whose tensors cannot be read is fabricated with a note, not diffed."""
+    db = tmp_path / "inv.db"
+    (tmp_path / "inv").mkdir()
+    (tmp_path / "inv" / "m.safetensors").write_bytes(write_safetensors(model(0)))
+    assert run("index", str(tmp_path / "inv"), "--db", str(db), "-q")[0] == 0
+    bad = bytearray(write_safetensors(model(0) | {"big": np.ones((200, 200), np.float32)}))
+    bad[12:20] = b"\xff" * 8  # the JSON header no longer parses
+    with zipfile.ZipFile(tmp_path / "drop.zip", "w") as zf:
+        zf.writestr("m.safetensors", bytes(bad))
+    code, out = run("scan", str(tmp_path / "drop.zip"), "--db", str(db), "--out", str(tmp_path / "ev"),
+                    "--max-member-bytes", "70000", "-q")
+    assert code == 1, out
+    [f] = json.loads((tmp_path / "ev" / "report.json").read_text())["files"]
+    assert f["verdict"] == "fabricated" and f["size"] == len(bad)
+    assert "not readable as weights" in f["evidence"]["weights"]["error"]

@@ -341,7 +341,8 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
     """The verdict on a file with no exact match, and the content id of its internal source when
     it is altered from exactly one source version that no other version explains as well."""
     fp = p.fp
-    m = match(store, fp, p.member.data, ip, cache) if fp.kind in ("text", "binary") else None
+    comparable = fp.kind in ("text", "binary") and p.member.spilled is None  # spilled: too large to diff
+    m = match(store, fp, p.member.data, ip, cache) if comparable else None
     informative = int(fp.informative.sum()) if len(fp.informative) else 0
     if m is None:
         decision = Decision(Verdict.FABRICATED, round(evidence_strength(informative), 3),
