@@ -27,8 +27,11 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         out.append("The drop holds no file that could be triaged.")
     else:
         share = genuine / total
+        by_tensor = sum(1 for f in files if (f.evidence.get("weights") or {}).get("match") == "tensors")
+        how = (f"internal content (byte for byte, or tensor for tensor for {_n(by_tensor, 'model weights file')}"
+               " in other bytes: another format, a shard or a subset)" if by_tensor else "byte-for-byte internal content")
         out.append(
-            f"Of {_n(total, 'file')} in the drop, {genuine} ({share:.0%}) are byte-for-byte internal content:"
+            f"Of {_n(total, 'file')} in the drop, {genuine} ({share:.0%}) are {how}:"
             f" {by[Verdict.REAL]} current and {by[Verdict.OUTDATED]} from older internal versions."
         )
     if snapshot.get("commit"):

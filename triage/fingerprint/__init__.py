@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from triage.fingerprint import binary, minhash, text, textvec
+from triage.fingerprint import weights as weights_
 from triage.fingerprint.exact import git_blob_oid, sha256_hex
-from triage.fingerprint.filetype import decode, mime_type
+from triage.fingerprint.filetype import MAGIC_HEAD_BYTES, decode, mime_type
+from triage.model import Spilled
 
 # Fuzzy fingerprints (lines, sketches) are computed for contents up to this size; larger ones
 # get exact identities only (they are compared by hash, and per-tensor records later).
@@ -29,7 +31,7 @@ SPACE_SHAPES = 2
 SPACE_CHUNKS = 3
 
 PARAMS = {
-    "fingerprint": "triage-fp/2",
+    "fingerprint": "triage-fp/3",
     "num_perm": minhash.NUM_PERM,
     "seed": minhash.SEED,
     "scheme": "datasketch-affine32",
@@ -44,6 +46,7 @@ PARAMS = {
     # above; dumps: normalised rows hashed (rowprint). Bump when either changes.
     "documents": "canonical-sentences/2 list-markers cut-pairs-48-16-6-64",
     "tables": "xxh3-64-unitsep-norm-sorted/2 key<=3 sig-byte-64 near-0.5",
+    "weights": weights_.PARAMS,
 }
 
 
@@ -62,6 +65,7 @@ class Fingerprint:
     sig_tokens: np.ndarray | None = None
     sig_shapes: np.ndarray | None = None
     tlsh: str | None = None
+    weights: weights_.WeightsPrint | None = None  # model weights: per-tensor records (or why not)
 
     def sketches(self) -> list[tuple[int, np.ndarray]]:
         out = []
@@ -81,21 +85,30 @@ def _utf8(data: bytes, content: str, encoding: str) -> bytes:
     return content.encode("utf-8", "surrogatepass")
 
 
-def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
-    """Describe one content. Pure function of the bytes (the path plays no part)."""
+def fingerprint(data: bytes | Spilled, mime: str | None = None) -> Fingerprint:
+    """Describe one content. Pure function of the bytes (the path plays no part).
+
+    Model weights get per-tensor records instead of byte chunks and sketches. ``Spilled``
+    contents (too large for memory) are mapped read-only and get exact identities and weights
+    records only; their git blob id is the one the source knows, if any (never recomputed: on
+    a multi-GB file it costs more than the rest of the fingerprint).
+    """
+    if isinstance(data, Spilled):
+        return _spilled(data, mime)
     sha, oid, size = sha256_hex(data), git_blob_oid(data), len(data)
     mime = mime or mime_type(data)
     if size == 0:
         return Fingerprint(sha, oid, 0, mime, "empty")
-    if size > FUZZY_MAX_BYTES:
-        return Fingerprint(sha, oid, size, mime, "binary")
+    wp = weights_.extract(data)
+    if wp is not None and wp.ok or size > FUZZY_MAX_BYTES:
+        return Fingerprint(sha, oid, size, mime, "binary", weights=wp)
     decoded = decode(data)
     if decoded is None:
         chunks = binary.chunk_hashes(data)
         return Fingerprint(
             sha, oid, size, mime, "binary",
             lines=chunks, informative=np.ones(len(chunks), dtype=bool),
-            sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data),
+            sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data), weights=wp,
         )
     content, encoding = decoded
     tf = textvec.features(_utf8(data, content, encoding), content)
@@ -106,3 +119,20 @@ def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
         sig_shapes=minhash.signature(text.shingle_hashes(tf.shapes, SHAPE_K)),
         tlsh=binary.tlsh_digest(data),
     )
+
+
+def _spilled(sp: Spilled, mime: str | None) -> Fingerprint:
+    import mmap
+    import os
+
+    fd = weights_.open_spilled(sp)
+    try:
+        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    try:
+        sha, wp = weights_.hash_and_extract(mm)
+        mime = mime or mime_type(mm[:MAGIC_HEAD_BYTES])
+    finally:
+        weights_.close_map(mm)
+    return Fingerprint(sha, sp.git_oid, sp.size, mime, "binary", weights=wp)

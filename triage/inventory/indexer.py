@@ -15,10 +15,12 @@ reason, never a failure of the run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +35,7 @@ from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
 from triage.inventory.store import SQLiteStore
+from triage.model import Spilled
 
 # Commits per transaction: large enough to amortise commit cost, small enough that an
 # interruption loses little work.
@@ -51,6 +54,7 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
 K = TypeVar("K")
+Content = bytes | Spilled  # a content in memory, or a large one left in a file (model weights)
 
 
 @dataclass
@@ -96,11 +100,12 @@ def _worker_init() -> None:
 Described = DocPrint | TablePrint | None
 
 
-def _fingerprint_one(data: bytes, name: str) -> tuple[Fingerprint, Described]:
-    return fingerprint(data), describe(data, name)
+def _fingerprint_one(data: Content, name: str) -> tuple[Fingerprint, Described]:
+    # Documents and dumps are read from memory; a spilled content is a large weights file.
+    return fingerprint(data), (describe(data, name) if isinstance(data, bytes) else None)
 
 
-def _fingerprint_chunk(items: list[tuple[bytes, str]]) -> list[tuple[tuple, Described]]:
+def _fingerprint_chunk(items: list[tuple[Content, str]]) -> list[tuple[tuple, Described]]:
     """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back, with
     the document or dump description."""
     out = []
@@ -108,6 +113,22 @@ def _fingerprint_chunk(items: list[tuple[bytes, str]]) -> list[tuple[tuple, Desc
         fp, described = _fingerprint_one(data, name)
         out.append((tuple(getattr(fp, f.name) for f in fields(Fingerprint)), described))
     return out
+
+
+def _nbytes(data: Content) -> int:
+    return data.size if isinstance(data, Spilled) else len(data)
+
+
+def _body(data: Content | None) -> bytes | None:
+    """The bytes to keep in the index (a spilled content is too large to keep)."""
+    return data if isinstance(data, bytes) else None
+
+
+def _release(data: Content | None) -> None:
+    """Remove the scratch copy of a spilled content once it is fingerprinted."""
+    if isinstance(data, Spilled) and data.temporary:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(data.path)
 
 
 class _Done:
@@ -164,16 +185,17 @@ class Fingerprinter:
         self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
         self.pool.submit(int).result()  # launch the processes now, not at the first real chunk
 
-    def _submit(self, items: list[tuple[bytes, str]]) -> Future | _Done:
+    def _submit(self, items: list[tuple[Content, str]]) -> Future | _Done:
         if self.pool is None:
             return _Done([_fingerprint_one(d, n) for d, n in items])
         return self.pool.submit(_fingerprint_chunk, items)
 
-    def run(self, items: Iterable[tuple[K, bytes | None]]
-            ) -> Iterator[tuple[K, bytes | None, Fingerprint | None, Described]]:
-        """Items with ``data`` None are markers: they come back in their place, unfingerprinted."""
+    def run(self, items: Iterable[tuple[K, Content | None]]
+            ) -> Iterator[tuple[K, Content | None, Fingerprint | None, Described]]:
+        """Items with ``data`` None are markers: they come back in their place, unfingerprinted.
+        A temporary spilled content's scratch file is removed once it is fingerprinted."""
         window: deque[tuple[list, Future | _Done]] = deque()
-        chunk: list[tuple[K, bytes | None]] = []
+        chunk: list[tuple[K, Content | None]] = []
         size = 0
 
         def flush() -> None:
@@ -183,10 +205,14 @@ class Fingerprinter:
                 window.append((chunk, self._submit(todo)))
                 chunk, size = [], 0
 
-        def drain(keep: int) -> Iterator[tuple[K, bytes | None, Fingerprint | None, Described]]:
+        def drain(keep: int) -> Iterator[tuple[K, Content | None, Fingerprint | None, Described]]:
             while len(window) > keep:
                 done, fut = window.popleft()
-                results = iter(fut.result())
+                try:
+                    results = iter(fut.result())
+                finally:
+                    for _key, data in done:
+                        _release(data)
                 for key, data in done:
                     if data is None:
                         yield key, None, None, None
@@ -197,8 +223,8 @@ class Fingerprinter:
         for key, data in items:
             chunk.append((key, data))
             if data is not None:
-                size += len(data)
-                self.bytes_read += len(data)
+                size += _nbytes(data)
+                self.bytes_read += _nbytes(data)
             if self.pool is None or len(chunk) >= CHUNK_ITEMS or size >= CHUNK_BYTES:
                 flush()
                 yield from drain(WINDOW_PER_WORKER * self.workers if self.pool else 0)
@@ -269,7 +295,7 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
     have: dict[str, int] = {}  # blob oid -> content id, for the batches read so far
     labels: dict[str, str] = {}  # blob oid -> a path of it (for notes on unreadable documents)
 
-    def blobs() -> Iterator[tuple[str | int, bytes | None]]:
+    def blobs() -> Iterator[tuple[str | int, Content | None]]:
         """Every batch's new blobs, then its marker; runs ahead of the writes below."""
         scheduled: set[str] = set()
         for i, batch in enumerate(batches):
@@ -282,11 +308,12 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
             fper.hints.update(named)
             labels.update(named)
             fper.start(len(missing))  # here, before cat-file starts
-            yield from repo.blobs(missing)
+            yield from repo.blobs(missing, spill_dir)
             yield i, None
 
     fper = Fingerprinter()
-    with fper:
+    with fper, tempfile.TemporaryDirectory(prefix="triage-index-") as scratch:
+        spill_dir = Path(scratch)
         results = fper.run(blobs())
         for i, batch in enumerate(batches):
             progress("commits", i * BATCH_COMMITS, total)
@@ -294,10 +321,10 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
                 for oid, data, fp, described in results:
                     if data is None or fp is None:
                         break  # this batch's marker: all its new contents are written
-                    have[str(oid)] = store.add_content(fp, data)
+                    have[str(oid)] = store.add_content(fp, _body(data))
                     _add_described(store, have[str(oid)], described, stats, labels.pop(str(oid), str(oid)))
                     stats.contents_new += 1
-                    stats.bytes_fingerprinted += len(data)
+                    stats.bytes_fingerprinted += fp.size
                 seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
     progress("commits", total, total)
     known = store.known_commits(sid)
@@ -377,13 +404,19 @@ def _repo_name(location: Path) -> str:
 
 def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | None, version: str | None,
                    date: str | None, progress: Progress) -> IndexStats:
-    files = _read_directory(location) if kind == "directory" else _read_archive(location)
+    with tempfile.TemporaryDirectory(prefix="triage-index-") as scratch:
+        return _index_files(store, location, kind, name, version, date, progress, Path(scratch))
+
+
+def _index_files(store: SQLiteStore, location: Path, kind: str, name: str | None, version: str | None,
+                 date: str | None, progress: Progress, scratch: Path) -> IndexStats:
+    files = _read_directory(location) if kind == "directory" else _read_archive(location, scratch)
     if not files:
         raise InputError(f"{location} holds no files to index")
     name = name or _series_name(location)
     version = version or location.name
     when = parse_date(date) if date else int(max((m for _, _, m in files), default=0) or time.time())
-    listing = sorted((p, hashlib.sha256(d).hexdigest()) for p, d, _ in files)
+    listing = sorted((p, _listed(d, m)) for p, d, m in files)
     oid = hashlib.sha1(repr((name, version, listing)).encode(), usedforsecurity=False).hexdigest()
     with store.transaction():
         sid = store.source_id(kind, str(location.resolve()), name, "latest")
@@ -400,14 +433,14 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
     with store.transaction():
         ids = {}
         with Fingerprinter() as fper:
-            fper.start(len(files), sum(len(d) for _, d, _m in files))
+            fper.start(len(files), sum(_nbytes(d) for _, d, _m in files))
             fper.hints.update({p: p for p, _d, _m in files})
             for i, (path, data, fp, described) in enumerate(fper.run((p, d) for p, d, _m in files)):
                 progress("files", i, len(files))
                 assert data is not None and fp is not None  # no markers here
-                ids[path] = store.add_content(fp, data)
+                ids[path] = store.add_content(fp, _body(data))
                 _add_described(store, ids[path], described, stats, path)
-                stats.bytes_fingerprinted += len(data)
+                stats.bytes_fingerprinted += fp.size
         paths = store.path_ids(ids)
         cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,
                                when, when, "", "", f"version {version}")
@@ -431,29 +464,38 @@ def _commit_date(store: SQLiteStore, commit_id: int) -> int:
     return int(store.conn.execute("SELECT date FROM commits WHERE id = ?", (commit_id,)).fetchone()[0])
 
 
-def _read_directory(location: Path) -> list[tuple[str, bytes, float]]:
+def _listed(data: Content, mtime: float) -> str:
+    """A file's identity in a version's listing: its SHA-256, or for a spilled file (too large
+    to hash twice) its size and modification time."""
+    if isinstance(data, Spilled):
+        return f"spilled:{data.size}:{mtime!r}"
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_directory(location: Path) -> list[tuple[str, Content, float]]:
     from triage.read import read_drop
     from triage.model import Member
 
     out = []
     for item in read_drop(location):
         if isinstance(item, Member) and "!" not in item.path and not item.path.startswith(".git/"):
-            out.append((item.path, item.data, item.mtime or 0.0))
+            out.append((item.path, item.content, item.mtime or 0.0))
     return out
 
 
-def _read_archive(location: Path) -> list[tuple[str, bytes, float]]:
-    from triage.read import read_drop
+def _read_archive(location: Path, scratch: Path) -> list[tuple[str, Content, float]]:
+    from triage.read import Limits, read_drop
     from triage.model import Member
 
-    members = [m for m in read_drop(location) if isinstance(m, Member) and m.path.count("!") <= 1]
+    members = [m for m in read_drop(location, Limits(), scratch)
+               if isinstance(m, Member) and m.path.count("!") <= 1]
     # A single-file compressed tarball reads as "x.tar.gz!..." ; strip that container prefix.
     files = []
     for m in members:
         path = m.path.split("!", 1)[1] if "!" in m.path else m.path
         if "!" in m.path and not m.path.split("!", 1)[0] == location.name:
             continue
-        files.append((path, m.data, m.mtime or 0.0))
+        files.append((path, m.content, m.mtime or 0.0))
     tops = {p.split("/", 1)[0] for p, _, _ in files}
     if len(tops) == 1 and all("/" in p for p, _, _ in files):
         files = [(p.split("/", 1)[1], d, t) for p, d, t in files]

@@ -7,7 +7,7 @@ built with; a store refuses to open one that differs (its answers would be wrong
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -160,6 +160,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX dump_rows_row ON dump_rows (row_hash);
         CREATE INDEX dump_rows_key ON dump_rows (key_hash);
         CREATE INDEX dump_rows_content ON dump_rows (content_id);
+        """,
+    ),
+    (
+        "0003_weights",
+        """
+        -- Model weights files: one row per weights content (format, counts, why unreadable).
+        CREATE TABLE weights (
+            content_id INTEGER PRIMARY KEY REFERENCES contents (id),
+            format TEXT NOT NULL,          -- safetensors | gguf | npy | npz | torch
+            tensors INTEGER NOT NULL,
+            informative INTEGER NOT NULL,  -- tensors that are evidence (not constants or tables)
+            complete INTEGER NOT NULL,     -- 0 when a time or count limit stopped the reading
+            error TEXT,                    -- why the tensors could not be read (NULL when read)
+            notes TEXT NOT NULL            -- JSON list of short notes
+        );
+        -- One row per tensor: identity and a value sketch, never the tensor's bytes.
+        CREATE TABLE tensors (
+            content_id INTEGER NOT NULL REFERENCES contents (id),
+            seq INTEGER NOT NULL,          -- position in the file
+            name TEXT NOT NULL,
+            norm_name TEXT NOT NULL,       -- name without wrapper prefixes (module., model., ...)
+            dtype TEXT NOT NULL,
+            shape TEXT NOT NULL,           -- dimensions joined by ',' ('' for a scalar)
+            nbytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,          -- of the C-order bytes, the same in every format
+            sketch BLOB,                   -- float32 little-endian values at fixed positions
+            why TEXT,                      -- why it is no evidence (constant, table...), NULL if it is
+            PRIMARY KEY (content_id, seq)
+        );
+        CREATE INDEX tensors_sha ON tensors (sha256);
+        CREATE INDEX tensors_shape ON tensors (shape, norm_name);
         """,
     ),
 ]

@@ -20,6 +20,8 @@ from triage.errors import InventoryError
 from triage.fingerprint import PARAMS, Fingerprint
 from triage.fingerprint.minhash import band_keys, to_bytes
 from triage.inventory.docstore import DocumentStore
+from triage.fingerprint.tensors import TensorRecord, norm_name
+from triage.fingerprint.weights import WeightsPrint
 from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION
 
 # Contents up to this size keep their bytes (zlib) in the index, so that a scan can show what
@@ -183,7 +185,8 @@ class SQLiteStore(DocumentStore):
         row = self.conn.execute("SELECT id FROM contents WHERE sha256 = ?", (fp.sha256,)).fetchone()
         if row:
             return int(row[0])
-        keep = zlib.compress(body, 6) if body is not None and fp.size <= BODY_MAX_BYTES else None
+        weights = fp.weights is not None and fp.weights.ok  # tensors are kept as records, never as bytes
+        keep = zlib.compress(body, 6) if body is not None and fp.size <= BODY_MAX_BYTES and not weights else None
         cur = self.conn.execute(
             "INSERT INTO contents (sha256, git_oid, size, mime, kind, encoding, norm_sha256, ws_sha256, lines,"
             " sig_tokens, sig_shapes, tlsh, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -202,7 +205,23 @@ class SQLiteStore(DocumentStore):
                                   ((int(h), cid) for h in hashes))
         keys = [k for space, sig in fp.sketches() for k in band_keys(sig, space)]
         self.conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, cid) for k in keys))
+        if fp.weights is not None:
+            self.add_weights(cid, fp.weights)
         return cid
+
+    def add_weights(self, cid: int, wp: WeightsPrint) -> None:
+        """A weights content's tensor records (identities and sketches, never tensor bytes)."""
+        self.conn.execute(
+            "INSERT INTO weights (content_id, format, tensors, informative, complete, error, notes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (cid, wp.format, len(wp.records), wp.informative, int(wp.complete), wp.error, json.dumps(list(wp.notes))),
+        )
+        self.conn.executemany(
+            "INSERT INTO tensors (content_id, seq, name, norm_name, dtype, shape, nbytes, sha256, sketch, why)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((cid, i, r.name, norm_name(r.name), r.dtype, shape_key(r.shape), r.nbytes, r.sha256, r.sketch or None,
+              r.why or ("uninformative" if r.uninformative else None)) for i, r in enumerate(wp.records)),
+        )
 
     def add_commit(self, source_id: int, oid: str, tree: str | None, parents: Sequence[str], seq: int,
                    date: int, author_date: int | None, author: str, committer: str, subject: str) -> int:
@@ -418,6 +437,60 @@ class SQLiteStore(DocumentStore):
     def refs(self) -> list[tuple[int, str, int, int]]:
         return list(self.conn.execute("SELECT source_id, name, commit_id, is_default FROM refs ORDER BY source_id, name"))
 
+    # -- model weights (scan) ------------------------------------------------------------------
+
+    def weights_info(self, content_ids: Iterable[int]) -> dict[int, dict]:
+        """content id -> {format, tensors, informative, complete, error, notes} of weights contents."""
+        ids = sorted(set(content_ids))
+        out: dict[int, dict] = {}
+        cols = ("content_id", "format", "tensors", "informative", "complete", "error", "notes")
+        for chunk in self._chunks(ids):
+            q = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT {', '.join(cols)} FROM weights WHERE content_id IN ({q})", chunk):  # noqa: S608
+                rec = dict(zip(cols, row))
+                rec["notes"] = json.loads(rec["notes"])
+                rec["complete"] = bool(rec["complete"])
+                out[rec.pop("content_id")] = rec
+        return out
+
+    def tensor_records(self, content_ids: Iterable[int]) -> dict[int, list[TensorRecord]]:
+        """content id -> its tensor records, in file order."""
+        ids = sorted(set(content_ids))
+        out: dict[int, list[TensorRecord]] = {cid: [] for cid in ids}
+        for chunk in self._chunks(ids):
+            q = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT content_id, name, dtype, shape, sha256, nbytes, sketch, why FROM tensors"  # noqa: S608
+                f" WHERE content_id IN ({q}) ORDER BY content_id, seq", chunk,
+            ):
+                out[row[0]].append(_record(row[1:]))
+        return out
+
+    def tensor_holders(self, hashes: Iterable[str], limit: int) -> dict[str, list[int]]:
+        """tensor SHA-256 -> the weights contents holding it (at most ``limit`` each, lowest ids)."""
+        vals = sorted(set(hashes))
+        out: dict[str, list[int]] = {}
+        for chunk in self._chunks(vals):
+            q = ",".join("?" * len(chunk))
+            for sha, cid in self.conn.execute(
+                f"SELECT DISTINCT sha256, content_id FROM tensors WHERE sha256 IN ({q}) ORDER BY sha256, content_id",  # noqa: S608
+                chunk,
+            ):
+                held = out.setdefault(sha, [])
+                if len(held) < limit:
+                    held.append(cid)
+        return out
+
+    def tensors_like(self, shape: tuple[int, ...], name: str | None, limit: int) -> list[tuple[int, TensorRecord]]:
+        """(content id, record) of internal tensors of this shape (and normalised name, if given)."""
+        sql = "SELECT content_id, name, dtype, shape, sha256, nbytes, sketch, why FROM tensors WHERE shape = ?"
+        args: list = [shape_key(shape)]
+        if name is not None:
+            sql += " AND norm_name = ?"
+            args.append(norm_name(name))
+        sql += " ORDER BY content_id DESC, seq LIMIT ?"
+        return [(row[0], _record(row[1:])) for row in self.conn.execute(sql, (*args, limit))]
+
     def digest(self) -> str:
         """A digest of the index's identity: schema, params, sources, refs and content count."""
         import hashlib
@@ -435,4 +508,14 @@ class SQLiteStore(DocumentStore):
         return h.hexdigest()
 
 
-__all__ = ["SQLiteStore", "BODY_MAX_BYTES", "_signed"]
+def shape_key(shape: tuple[int, ...]) -> str:
+    return ",".join(str(d) for d in shape)
+
+
+def _record(row: tuple) -> TensorRecord:
+    name, dtype, shape, sha, nbytes, sketch, why = row
+    dims = tuple(int(d) for d in shape.split(",")) if shape else ()
+    return TensorRecord(name, dtype, dims, sha, int(nbytes), bytes(sketch or b""), why is not None, why or "")
+
+
+__all__ = ["SQLiteStore", "BODY_MAX_BYTES", "_signed", "shape_key"]

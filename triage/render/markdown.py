@@ -60,6 +60,7 @@ def render(report: Report) -> str:
             out.append(f"| {code(f.path)} | {code(m.get('path', ''))}{moved} | {m.get('first_seen') or ''} |"
                        f" {code(_short(f.sha256))} |")
         out.append("")
+    out += _weights(report)
     out += _embedded(report)
     if report.skipped:
         out += [f"## Not triaged ({len(report.skipped)})", "", "| member | reason | detail |", "|---|---|---|"]
@@ -230,6 +231,8 @@ def _file_block(f: Finding) -> list[str]:
                     if h.get("truncated"):
                         lines.append("... (hunk truncated)")
                 lines += ["```", ""]
+    if ev.get("weights"):
+        lines += _weights_block(ev["weights"])
     if f.verdict is Verdict.FABRICATED:
         if ev.get("impersonates"):
             lines.append(f"- sits at a real internal path: impersonates {code(ev['impersonates'])}")
@@ -289,6 +292,68 @@ def _document(doc: dict) -> list[str]:
         flat.update({f"custom.{k}": v for k, v in (meta.get("custom") or {}).items()})
         lines += ["", "| metadata | value |", "|---|---|"]
         lines += [f"| {code(k)[1:-1]} | {_cell(flat[k])} |" for k in _meta_order(list(flat))]
+        lines.append("")
+    return lines
+
+
+# Per-tensor rows shown per file in report.md (report.json holds up to its own bound).
+MD_TENSOR_ROWS = 20
+
+
+def _checkpoint(c: dict | None) -> str:
+    if not c:
+        return "none"
+    versions = ", ".join(v for v in c.get("versions") or [] if v != "latest")
+    return (f"{code(c.get('path'))} ({c.get('format')}, {c.get('tensors')} tensors, source {code(c.get('source'))}"
+            + (f", {code(versions)}" if versions else "") + (", current" if c.get("current") else "") + ")")
+
+
+def _weights(report: Report) -> list[str]:
+    """One line per model weights file: what matched, tensor by tensor, and that no pickle ran."""
+    files = [f for f in report.files if f.evidence.get("weights")]
+    if not files:
+        return []
+    out = [f"## Model weights ({len(files)})", "",
+           "Tensors are compared by their SHA-256 and by value sketches; a torch pickle is never executed.", "",
+           "| file | verdict | format | tensors | identical | derived | internal checkpoint |",
+           "|---|---|---|---:|---:|---:|---|"]
+    for f in files:
+        w = f.evidence["weights"]
+        where = (w.get("checkpoint") or (f.evidence.get("matches") or [{}])[0]).get("path")
+        how = "same bytes" if w.get("match") == "bytes" else "same tensors" if w.get("match") == "tensors" else ""
+        kinds = ", ".join(f"{k} {n}" for k, n in (w.get("kinds") or {}).items())
+        out.append(f"| {code(f.path)} | {f.verdict.value} | {w.get('format')} | {w.get('tensors', 0)} |"
+                   f" {w.get('tensors_exact', 0)} | {w.get('tensors_derived', 0)}{f' ({kinds})' if kinds else ''} |"
+                   f" {code(where) if where else ''}{f' ({how})' if how else ''} |")
+    out.append("")
+    return out
+
+
+def _weights_block(w: dict) -> list[str]:
+    lines = [f"- model weights ({w.get('format')}): {w.get('tensors', 0)} tensors, {w.get('informative', 0)} informative;"
+             f" {w.get('tensors_exact', 0)} identical, {w.get('tensors_derived', 0)} derived,"
+             f" {w.get('tensors_unrelated', 0)} unrelated, {w.get('tensors_missing', 0)} internal tensors missing;"
+             f" pickle executed: {'yes' if w.get('pickle_executed') else 'no'}"]
+    if w.get("error"):
+        lines.append(f"- weights not readable: {code(w['error'])}")
+    if w.get("checkpoint"):
+        lines.append(f"- internal checkpoint: {_checkpoint(w['checkpoint'])}")
+    if w.get("closest"):
+        lines.append(f"- closest internal checkpoint (values unrelated): {_checkpoint(w['closest'])}")
+    for n in (w.get("notes") or [])[:5]:
+        lines.append(f"- note: {code(n)}")
+    rows = [t for t in w.get("per_tensor") or [] if t.get("kind") not in ("identical", "uninformative")]
+    if rows:
+        lines += ["", "| tensor | dtype | shape | kind | internal | correlation | relative delta |",
+                  "|---|---|---|---|---|---:|---:|"]
+        for t in rows[:MD_TENSOR_ROWS]:
+            corr = f"{t['corr']:.4f}" if isinstance(t.get("corr"), (int, float)) else ""
+            rel = f"{t['rel_delta']:.4f}" if isinstance(t.get("rel_delta"), (int, float)) else ""
+            lines.append(f"| {code(t.get('name'))} | {t.get('dtype')} | {code(t.get('shape'))} | {t.get('kind')} |"
+                         f" {code(t.get('match') or t.get('closest') or '')} {t.get('internal_dtype', '')} | {corr} | {rel} |")
+        more = len(rows) - MD_TENSOR_ROWS + (w.get("per_tensor_omitted") or 0)
+        if more > 0:
+            lines.append(f"| ... {more} more tensors in report.json | | | | | | |")
         lines.append("")
     return lines
 
