@@ -167,7 +167,7 @@ def test_fingerprinter_keeps_order_and_markers(monkeypatch):
         fper.start(items_ahead=10_000)
         out = list(fper.run(items))
     assert [k for k, _d, _fp in out] == [k for k, _d in items]
-    assert [fp.sha256 if fp else None for _k, _d, fp in out] == \
+    assert [new.fp.sha256 if new else None for _k, _d, new in out] == \
            [indexer.fingerprint(d).sha256 if d is not None else None for _k, d in items]
 
 

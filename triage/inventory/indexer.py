@@ -6,8 +6,9 @@ an interrupted run leaves whole batches only, and the ``state`` meta key stays `
 refs, tips and line frequencies are written at the end, so a scan never trusts a half index.
 
 Fingerprinting runs in worker processes (``Fingerprinter``) while this process reads blobs from
-git and writes finished batches: contents go out in chunks, come back in order, and are written
-in the order they were read, so content ids are the same whatever the number of workers.
+git and writes finished batches: contents go out in chunks, come back in order as rows ready to
+write (``rows.prepare``: compressed body, postings, band keys), and are written in the order they
+were read, many per statement, so content ids are the same whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TypeVar
 from triage.errors import InputError, UsageError
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
+from triage.inventory.rows import NewContent, prepare
 from triage.inventory.store import SQLiteStore
 
 # Commits per transaction: large enough to amortise commit cost, small enough that an
@@ -44,6 +46,10 @@ WINDOW_PER_WORKER = 3
 # were read: a small run (a test, a re-run with a few new commits) is done before a pool starts.
 PARALLEL_MIN_ITEMS = 64
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+# New contents are written to the store in groups of at most this many items or body bytes (one
+# statement per table per group): larger groups sort more postings together, these bound memory.
+WRITE_ITEMS = 4096
+WRITE_BYTES = 64 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
 K = TypeVar("K")
@@ -86,23 +92,38 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _prepare(data: bytes) -> NewContent:
+    return prepare(fingerprint(data), data)
+
+
 def _fingerprint_chunk(datas: list[bytes]) -> list[tuple]:
-    """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back."""
-    return [tuple(getattr(fp, f.name) for f in fields(Fingerprint)) for fp in map(fingerprint, datas)]
+    """Worker side: plain tuples (builtins and NumPy arrays) go back, the fingerprint's fields first."""
+    out = []
+    for new in map(_prepare, datas):
+        fp = tuple(getattr(new.fp, f.name) for f in fields(Fingerprint))
+        out.append((fp, new.body, new.postings, new.bands))
+    return out
+
+
+def _from_tuple(item: tuple | NewContent) -> NewContent:
+    if isinstance(item, NewContent):
+        return item
+    fp, body, postings, bands = item
+    return NewContent(Fingerprint(*fp), body, postings, bands)
 
 
 class _Done:
     """A finished chunk computed in this process (the Future interface the pipeline reads)."""
 
-    def __init__(self, fps: list[Fingerprint]):
-        self.fps = fps
+    def __init__(self, items: list[NewContent]):
+        self.items = items
 
-    def result(self) -> list[Fingerprint]:
-        return self.fps
+    def result(self) -> list[NewContent]:
+        return self.items
 
 
 class Fingerprinter:
-    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, Fingerprint)`` in order.
+    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, NewContent)`` in order.
 
     Everything runs in this process, calling this module's ``fingerprint``, until ``start()``
     finds the work large enough for a pool; then chunks go to worker processes while this
@@ -144,11 +165,11 @@ class Fingerprinter:
 
     def _submit(self, datas: list[bytes]) -> Future | _Done:
         if self.pool is None:
-            return _Done([fingerprint(d) for d in datas])
+            return _Done([_prepare(d) for d in datas])
         return self.pool.submit(_fingerprint_chunk, datas)
 
     def run(self, items: Iterable[tuple[K, bytes | None]]
-            ) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+            ) -> Iterator[tuple[K, bytes | None, NewContent | None]]:
         """Items with ``data`` None are markers: they come back in their place, unfingerprinted."""
         window: deque[tuple[list, Future | _Done]] = deque()
         chunk: list[tuple[K, bytes | None]] = []
@@ -160,16 +181,15 @@ class Fingerprinter:
                 window.append((chunk, self._submit([d for _, d in chunk if d is not None])))
                 chunk, size = [], 0
 
-        def drain(keep: int) -> Iterator[tuple[K, bytes | None, Fingerprint | None]]:
+        def drain(keep: int) -> Iterator[tuple[K, bytes | None, NewContent | None]]:
             while len(window) > keep:
                 done, fut = window.popleft()
-                fps = iter(fut.result())
+                results = iter(fut.result())
                 for key, data in done:
                     if data is None:
                         yield key, None, None
                         continue
-                    fp = next(fps)
-                    yield key, data, fp if isinstance(fp, Fingerprint) else Fingerprint(*fp)
+                    yield key, data, _from_tuple(next(results))
 
         for key, data in items:
             chunk.append((key, data))
@@ -264,13 +284,12 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
         for i, batch in enumerate(batches):
             progress("commits", i * BATCH_COMMITS, total)
             with store.transaction():
-                for oid, data, fp in results:
-                    if data is None or fp is None:
-                        break  # this batch's marker: all its new contents are written
-                    have[str(oid)] = store.add_content(fp, data)
-                    stats.contents_new += 1
-                    stats.bytes_fingerprinted += len(data)
+                for group in _groups(results):  # up to this batch's marker
+                    ids = store.add_contents([n for _, n in group])
+                    have.update(zip((str(oid) for oid, _ in group), ids, strict=True))
+                    stats.contents_new += len(group)
                 seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
+        stats.bytes_fingerprinted = fper.bytes_read
     progress("commits", total, total)
     known = store.known_commits(sid)
     with store.transaction():
@@ -279,6 +298,24 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
         store.set_tip_files(sid, sorted(store.state_at(tip).items()) if tip else [])
         store.conn.execute("UPDATE sources SET indexed_at = ? WHERE id = ?", (_now(), sid))
     return stats
+
+
+def _groups(results: Iterator[tuple[K, bytes | None, NewContent | None]]
+            ) -> Iterator[list[tuple[K, NewContent]]]:
+    """``(key, NewContent)`` groups of at most WRITE_ITEMS items or WRITE_BYTES bytes, up to the
+    next marker (or the end)."""
+    group: list[tuple[K, NewContent]] = []
+    size = 0
+    for key, _data, new in results:
+        if new is None:
+            break
+        group.append((key, new))
+        size += len(new.body or b"") + 4 * len(new.fp.lines)
+        if len(group) >= WRITE_ITEMS or size >= WRITE_BYTES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _resolve_ref(name: str, refs: dict[str, str]) -> str | None:
@@ -336,14 +373,13 @@ def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | No
     parent_state = store.state_at(parent_row[0]) if parent_row else {}
     before = store.count("contents")
     with store.transaction():
-        ids = {}
+        ids: dict[str, int] = {}
         with Fingerprinter() as fper:
             fper.start(len(files), sum(len(d) for _, d, _m in files))
-            for i, (path, data, fp) in enumerate(fper.run((p, d) for p, d, _m in files)):
-                progress("files", i, len(files))
-                assert data is not None and fp is not None  # no markers here
-                ids[path] = store.add_content(fp, data)
-                stats.bytes_fingerprinted += len(data)
+            for group in _groups(fper.run((p, d) for p, d, _m in files)):
+                ids.update(zip((p for p, _ in group), store.add_contents([n for _, n in group]), strict=True))
+                progress("files", len(ids), len(files))
+            stats.bytes_fingerprinted = fper.bytes_read
         paths = store.path_ids(ids)
         cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,
                                when, when, "", "", f"version {version}")
