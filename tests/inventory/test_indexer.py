@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 from pathlib import Path
@@ -58,11 +59,11 @@ def test_interrupted_index_is_refused_then_resumed(repo: Repo, tmp_path: Path, m
     real_fp = indexer.fingerprint
     calls = {"n": 0}
 
-    def flaky(data):
+    def flaky(data, **kw):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real_fp(data)
+        return real_fp(data, **kw)
 
     monkeypatch.setattr(indexer, "fingerprint", flaky)
     store = SQLiteStore.create_or_open(db)
@@ -180,3 +181,14 @@ def test_workers_setting(monkeypatch):
     monkeypatch.setenv("TRIAGE_WORKERS", "many")
     with pytest.raises(UsageError):
         indexer.default_workers()
+
+
+def test_index_types_binaries_only(repo: Repo, tmp_path: Path):
+    gz = gzip.compress(bytes(range(256)) * 4, mtime=0)
+    repo.commit({"src/a.py": code_file("alpha"), "data/x.gz": gz, "empty.txt": ""}, "one")
+    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    index_source(store, repo.path)
+    rows = dict(store.conn.execute("SELECT kind, mime FROM contents"))
+    # libmagic's text types are left to the scan (a dropped file is typed in full).
+    assert rows == {"text": None, "binary": "application/gzip", "empty": "inode/x-empty"}
+    assert indexer.fingerprint(code_file("alpha").encode()).mime == "text/plain"

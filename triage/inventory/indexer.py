@@ -93,7 +93,7 @@ def _worker_init() -> None:
 
 
 def _prepare(data: bytes) -> NewContent:
-    return prepare(fingerprint(data), data)
+    return prepare(fingerprint(data, type_text=False), data)
 
 
 def _fingerprint_chunk(datas: list[bytes]) -> list[tuple]:
