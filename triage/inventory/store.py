@@ -23,6 +23,10 @@ from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 
 # SQLite binds at most 32,766 parameters per statement; stay well under it.
 IN_CHUNK = 900
+# Page cache of an indexing connection (KiB): a batch's sorted postings and bands are written
+# without spilling pages mid-transaction (a spill syncs the journal; measured on pygments: the
+# write of 3,344 contents went from 1.9 s to 1.2 s wall, the same CPU).
+WRITE_CACHE_KIB = 64 * 1024
 
 _INSERT_CONTENT = (f"INSERT INTO contents ({', '.join(CONTENTS_COLUMNS)})"
                    f" VALUES ({', '.join('?' * len(CONTENTS_COLUMNS))})")
@@ -52,6 +56,7 @@ class SQLiteStore:
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
             store = cls(conn, path, True)
             store._migrate()
         except sqlite3.DatabaseError as exc:
