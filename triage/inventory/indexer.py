@@ -46,10 +46,11 @@ WINDOW_PER_WORKER = 3
 # were read: a small run (a test, a re-run with a few new commits) is done before a pool starts.
 PARALLEL_MIN_ITEMS = 64
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-# New contents are written to the store in groups of at most this many items or body bytes (one
-# statement per table per group): larger groups sort more postings together, these bound memory.
-WRITE_ITEMS = 4096
-WRITE_BYTES = 64 * 1024 * 1024
+# New contents are written to the store in groups of at most this many items or bytes (one
+# statement per table per group): larger groups sort more postings together, smaller ones are
+# written while the workers fingerprint the next (not all after the last one) and hold less.
+WRITE_ITEMS = 1024
+WRITE_BYTES = 16 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
 K = TypeVar("K")
