@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 from pathlib import Path
@@ -58,11 +59,11 @@ def test_interrupted_index_is_refused_then_resumed(repo: Repo, tmp_path: Path, m
     real_fp = indexer.fingerprint
     calls = {"n": 0}
 
-    def flaky(data):
+    def flaky(data, **kw):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real_fp(data)
+        return real_fp(data, **kw)
 
     monkeypatch.setattr(indexer, "fingerprint", flaky)
     store = SQLiteStore.create_or_open(db)
@@ -171,8 +172,8 @@ def test_fingerprinter_keeps_order_and_markers(monkeypatch):
     with indexer.Fingerprinter(2) as fper:
         fper.start(items_ahead=10_000)
         out = list(fper.run(items))
-    assert [k for k, _d, _fp, _doc in out] == [k for k, _d in items]
-    assert [fp.sha256 if fp else None for _k, _d, fp, _doc in out] == \
+    assert [k for k, _d, _new, _doc in out] == [k for k, _d in items]
+    assert [new.fp.sha256 if new else None for _k, _d, new, _doc in out] == \
            [indexer.fingerprint(d).sha256 if d is not None else None for _k, d in items]
 
 
@@ -214,3 +215,14 @@ def test_index_of_an_older_schema_is_refused(tmp_path: Path):
     conn.close()
     with pytest.raises(InventoryError, match="schema 1"):
         SQLiteStore.create_or_open(db)
+
+
+def test_index_types_binaries_only(repo: Repo, tmp_path: Path):
+    gz = gzip.compress(bytes(range(256)) * 4, mtime=0)
+    repo.commit({"src/a.py": code_file("alpha"), "data/x.gz": gz, "empty.txt": ""}, "one")
+    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    index_source(store, repo.path)
+    rows = dict(store.conn.execute("SELECT kind, mime FROM contents"))
+    # libmagic's text types are left to the scan (a dropped file is typed in full).
+    assert rows == {"text": None, "binary": "application/gzip", "empty": "inode/x-empty"}
+    assert indexer.fingerprint(code_file("alpha").encode()).mime == "text/plain"

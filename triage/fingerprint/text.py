@@ -19,24 +19,41 @@ tokenizer differs from the regex below only where ``textvec`` documents it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import numpy as np
 
+from triage.fingerprint.starts import masked
 from triage.fingerprint.textvec import KEYWORDS, MIN_INFORMATIVE_LINE, hash_strings
 
 __all__ = ["MIN_INFORMATIVE_LINE", "KEYWORDS", "normalize_newlines", "ws_lines", "line_hashes", "informative",
            "tokens", "tokens_and_shape_lines", "token_hashes", "shingle_hashes"]
 
-_TOKEN_RE = re.compile(
-    r"""
-      (?P<str>"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|`(?:[^`\\]|\\.){0,2000}`)
-    | (?P<com>\#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->)
-    | (?P<id>[A-Za-z_$][\w$]*)
-    | (?P<num>\d[\w.]*)
-    | (?P<op>[^\w\s])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+# A string holds at most this many characters and escapes.
+MAX_STRING_UNITS = 2000
+
+
+def token_re(units: int) -> re.Pattern[str]:
+    return re.compile(
+        r"""
+          (?P<str>"(?:[^"\\\n]|\\.){0,UNITS}"|'(?:[^'\\\n]|\\.){0,UNITS}'|`(?:[^`\\]|\\.){0,UNITS}`)
+        | (?P<com>\#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->)
+        | (?P<id>[A-Za-z_$][\w$]*)
+        | (?P<num>\d[\w.]*)
+        | (?P<op>[^\w\s])
+        """.replace("UNITS", str(units)),
+        re.VERBOSE | re.DOTALL,
+    )
+
+
+_TOKEN_RE = token_re(MAX_STRING_UNITS)
+
+
+def _matches(text: str) -> Iterator[tuple[re.Match[str], str | None, str]]:
+    """(match, kind, token) of every match, with starts that cannot match masked first
+    (``starts``): a crafted text of unclosed ``/*`` or escaped quotes would cost starts x size."""
+    for m in _TOKEN_RE.finditer(masked(text, MAX_STRING_UNITS, runs=False)):
+        yield m, m.lastgroup, text[m.start() : m.end()]
 
 
 def normalize_newlines(text: str) -> str:
@@ -75,9 +92,7 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     """Return ``(tokens, shapes)``: comments dropped; in shapes, names/numbers/strings abstracted."""
     toks: list[str] = []
     shapes: list[str] = []
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        tok = m.group()
+    for _m, kind, tok in _matches(text):
         if kind == "com":
             continue
         toks.append(tok)
@@ -98,16 +113,14 @@ def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     current: list[str] = []
     pos = 0
-    for m in _TOKEN_RE.finditer(text):
+    for m, kind, tok in _matches(text):
         if text.count("\n", pos, m.start()):
             if current:
                 lines.append(" ".join(current))
                 current = []
         pos = m.end()
-        kind = m.lastgroup
         if kind == "com":
             continue
-        tok = m.group()
         toks.append(tok)
         if kind == "id":
             current.append(tok if tok in KEYWORDS else "I")

@@ -6,8 +6,9 @@ an interrupted run leaves whole batches only, and the ``state`` meta key stays `
 refs, tips and line frequencies are written at the end, so a scan never trusts a half index.
 
 Fingerprinting runs in worker processes (``Fingerprinter``) while this process reads blobs from
-git and writes finished batches: contents go out in chunks, come back in order, and are written
-in the order they were read, so content ids are the same whatever the number of workers.
+git and writes finished batches: contents go out in chunks, come back in order as rows ready to
+write (``rows.prepare``: compressed body, postings, band keys), and are written in the order they
+were read, many per statement, so content ids are the same whatever the number of workers.
 Documents and dumps are described there too (``docprint.describe``: extracted text, metadata,
 row hashes, under a time limit per document); one that cannot be read is recorded with the
 reason, never a failure of the run.
@@ -34,6 +35,7 @@ from triage.errors import InputError, UsageError
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
+from triage.inventory.rows import NewContent, prepare
 from triage.inventory.store import SQLiteStore
 from triage.model import Spilled
 
@@ -51,6 +53,11 @@ WINDOW_PER_WORKER = 3
 # were read: a small run (a test, a re-run with a few new commits) is done before a pool starts.
 PARALLEL_MIN_ITEMS = 64
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+# New contents are written to the store in groups of at most this many items or bytes (one
+# statement per table per group): larger groups sort more postings together, smaller ones are
+# written while the workers fingerprint the next (not all after the last one) and hold less.
+WRITE_ITEMS = 1024
+WRITE_BYTES = 16 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
 K = TypeVar("K")
@@ -100,19 +107,29 @@ def _worker_init() -> None:
 Described = DocPrint | TablePrint | None
 
 
-def _fingerprint_one(data: Content, name: str) -> tuple[Fingerprint, Described]:
-    # Documents and dumps are read from memory; a spilled content is a large weights file.
-    return fingerprint(data), (describe(data, name) if isinstance(data, bytes) else None)
+def _prepare(data: Content, name: str) -> tuple[NewContent, Described]:
+    # Documents and dumps are read from memory; a spilled content is a large weights file (its
+    # bytes are not kept in the index).
+    new = prepare(fingerprint(data, type_text=False), _body(data))
+    return new, (describe(data, name) if isinstance(data, bytes) else None)
 
 
-def _fingerprint_chunk(items: list[tuple[Content, str]]) -> list[tuple[tuple, Described]]:
-    """Worker side: plain tuples of Fingerprint fields (builtins and NumPy arrays) go back, with
-    the document or dump description."""
+def _fingerprint_chunk(items: list[tuple[Content, str]]) -> list[tuple]:
+    """Worker side: plain tuples (builtins and NumPy arrays) go back, the fingerprint's fields
+    first, then the rows to write and the document or dump description."""
     out = []
     for data, name in items:
-        fp, described = _fingerprint_one(data, name)
-        out.append((tuple(getattr(fp, f.name) for f in fields(Fingerprint)), described))
+        new, described = _prepare(data, name)
+        fp = tuple(getattr(new.fp, f.name) for f in fields(Fingerprint))
+        out.append((fp, new.body, new.postings, new.bands, described))
     return out
+
+
+def _from_tuple(item: tuple) -> tuple[NewContent, Described]:
+    if isinstance(item[0], NewContent):
+        return item
+    fp, body, postings, bands, described = item
+    return NewContent(Fingerprint(*fp), body, postings, bands), described
 
 
 def _nbytes(data: Content) -> int:
@@ -134,15 +151,15 @@ def _release(data: Content | None) -> None:
 class _Done:
     """A finished chunk computed in this process (the Future interface the pipeline reads)."""
 
-    def __init__(self, results: list[tuple[Fingerprint, Described]]):
+    def __init__(self, results: list[tuple[NewContent, Described]]):
         self.results = results
 
-    def result(self) -> list[tuple[Fingerprint, Described]]:
+    def result(self) -> list[tuple[NewContent, Described]]:
         return self.results
 
 
 class Fingerprinter:
-    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, Fingerprint, described)`` in
+    """Fingerprint a stream of ``(key, data)`` and yield ``(key, data, NewContent, described)`` in
     order, ``described`` being the content's DocPrint, TablePrint or None (``hints`` maps a key to
     a file name, which decides Markdown and dumps).
 
@@ -187,11 +204,11 @@ class Fingerprinter:
 
     def _submit(self, items: list[tuple[Content, str]]) -> Future | _Done:
         if self.pool is None:
-            return _Done([_fingerprint_one(d, n) for d, n in items])
+            return _Done([_prepare(d, n) for d, n in items])
         return self.pool.submit(_fingerprint_chunk, items)
 
     def run(self, items: Iterable[tuple[K, Content | None]]
-            ) -> Iterator[tuple[K, Content | None, Fingerprint | None, Described]]:
+            ) -> Iterator[tuple[K, Content | None, NewContent | None, Described]]:
         """Items with ``data`` None are markers: they come back in their place, unfingerprinted.
         A temporary spilled content's scratch file is removed once it is fingerprinted."""
         window: deque[tuple[list, Future | _Done]] = deque()
@@ -205,7 +222,7 @@ class Fingerprinter:
                 window.append((chunk, self._submit(todo)))
                 chunk, size = [], 0
 
-        def drain(keep: int) -> Iterator[tuple[K, Content | None, Fingerprint | None, Described]]:
+        def drain(keep: int) -> Iterator[tuple[K, Content | None, NewContent | None, Described]]:
             while len(window) > keep:
                 done, fut = window.popleft()
                 try:
@@ -217,8 +234,8 @@ class Fingerprinter:
                     if data is None:
                         yield key, None, None, None
                         continue
-                    fp, described = next(results)
-                    yield key, data, fp if isinstance(fp, Fingerprint) else Fingerprint(*fp), described
+                    new, described = _from_tuple(next(results))
+                    yield key, data, new, described
 
         for key, data in items:
             chunk.append((key, data))
@@ -318,14 +335,14 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
         for i, batch in enumerate(batches):
             progress("commits", i * BATCH_COMMITS, total)
             with store.transaction():
-                for oid, data, fp, described in results:
-                    if data is None or fp is None:
-                        break  # this batch's marker: all its new contents are written
-                    have[str(oid)] = store.add_content(fp, _body(data))
-                    _add_described(store, have[str(oid)], described, stats, labels.pop(str(oid), str(oid)))
-                    stats.contents_new += 1
-                    stats.bytes_fingerprinted += fp.size
+                for group in _groups(results):  # up to this batch's marker
+                    ids = store.add_contents([n for _, n, _d in group])
+                    for (oid, _n, described), cid in zip(group, ids, strict=True):
+                        have[str(oid)] = cid
+                        _add_described(store, cid, described, stats, labels.pop(str(oid), str(oid)))
+                    stats.contents_new += len(group)
                 seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
+        stats.bytes_fingerprinted = fper.bytes_read
     progress("commits", total, total)
     known = store.known_commits(sid)
     with store.transaction():
@@ -368,6 +385,24 @@ def _add_described(store: SQLiteStore, content_id: int, described: Described, st
     elif isinstance(described, TablePrint):
         store.add_table(content_id, described)
         stats.tables += 1
+
+
+def _groups(results: Iterator[tuple[K, Content | None, NewContent | None, Described]]
+            ) -> Iterator[list[tuple[K, NewContent, Described]]]:
+    """``(key, NewContent, described)`` groups of at most WRITE_ITEMS items or WRITE_BYTES bytes,
+    up to the next marker (or the end)."""
+    group: list[tuple[K, NewContent, Described]] = []
+    size = 0
+    for key, _data, new, described in results:
+        if new is None:
+            break
+        group.append((key, new, described))
+        size += len(new.body or b"") + 4 * len(new.fp.lines)
+        if len(group) >= WRITE_ITEMS or size >= WRITE_BYTES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _resolve_ref(name: str, refs: dict[str, str]) -> str | None:
@@ -431,16 +466,17 @@ def _index_files(store: SQLiteStore, location: Path, kind: str, name: str | None
     parent_state = store.state_at(parent_row[0]) if parent_row else {}
     before = store.count("contents")
     with store.transaction():
-        ids = {}
+        ids: dict[str, int] = {}
         with Fingerprinter() as fper:
             fper.start(len(files), sum(_nbytes(d) for _, d, _m in files))
             fper.hints.update({p: p for p, _d, _m in files})
-            for i, (path, data, fp, described) in enumerate(fper.run((p, d) for p, d, _m in files)):
-                progress("files", i, len(files))
-                assert data is not None and fp is not None  # no markers here
-                ids[path] = store.add_content(fp, _body(data))
-                _add_described(store, ids[path], described, stats, path)
-                stats.bytes_fingerprinted += fp.size
+            for group in _groups(fper.run((p, d) for p, d, _m in files)):
+                for (path, _n, described), cid in zip(group, store.add_contents([n for _, n, _d in group]),
+                                                       strict=True):
+                    ids[path] = cid
+                    _add_described(store, cid, described, stats, path)
+                progress("files", len(ids), len(files))
+            stats.bytes_fingerprinted = fper.bytes_read
         paths = store.path_ids(ids)
         cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,
                                when, when, "", "", f"version {version}")

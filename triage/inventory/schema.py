@@ -3,11 +3,24 @@
 The SQL is kept to what SQLite and PostgreSQL both accept, so the PostgreSQL store can replay
 the same migrations. A database records ``schema_version`` and the fingerprint parameters it was
 built with; a store refuses to open one that differs (its answers would be wrong, not just old).
+
+Per-dialect details are SQL comments that one dialect turns into SQL (``for_dialect``): a
+``/*sqlite: X*/`` becomes ``X`` for SQLite and stays a comment, ignored, everywhere else.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+import re
+
+SCHEMA_VERSION = 4
+
+_DIALECT_RE = re.compile(r"/\*(\w+): ([^*]*)\*/")
+
+
+def for_dialect(sql: str, dialect: str) -> str:
+    """The migration SQL as ``dialect`` (``sqlite``, ``postgresql``) runs it."""
+    return _DIALECT_RE.sub(lambda m: m.group(2) if m.group(1) == dialect else m.group(0), sql)
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -191,6 +204,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX tensors_sha ON tensors (sha256);
         CREATE INDEX tensors_shape ON tensors (shape, norm_name);
+        """,
+    ),
+    (
+        # Postings and bands are only ever read by key: in SQLite a WITHOUT ROWID table keeps them
+        # in one B-tree keyed (key, content_id) instead of a rowid table plus its primary-key index
+        # (measured on pygments: 27 MB -> 12 MB, and sorted batch inserts 0.8 s -> 0.6 s).
+        # BIGINT: band keys are signed 64-bit, posting hashes unsigned 32-bit (SQLite: INTEGER).
+        "0004_postings_bands_by_key",
+        """
+        CREATE TABLE postings_by_key (
+            hash BIGINT NOT NULL,
+            content_id BIGINT NOT NULL,
+            PRIMARY KEY (hash, content_id)
+        ) /*sqlite: WITHOUT ROWID*/;
+        INSERT INTO postings_by_key (hash, content_id) SELECT hash, content_id FROM postings;
+        DROP TABLE postings;
+        ALTER TABLE postings_by_key RENAME TO postings;
+        CREATE TABLE bands_by_key (
+            key BIGINT NOT NULL,
+            content_id BIGINT NOT NULL,
+            PRIMARY KEY (key, content_id)
+        ) /*sqlite: WITHOUT ROWID*/;
+        INSERT INTO bands_by_key (key, content_id) SELECT key, content_id FROM bands;
+        DROP TABLE bands;
+        ALTER TABLE bands_by_key RENAME TO bands
         """,
     ),
 ]

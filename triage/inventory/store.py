@@ -18,17 +18,21 @@ import numpy as np
 
 from triage.errors import InventoryError
 from triage.fingerprint import PARAMS, Fingerprint
-from triage.fingerprint.minhash import band_keys, to_bytes
-from triage.inventory.docstore import DocumentStore
 from triage.fingerprint.tensors import TensorRecord, norm_name
 from triage.fingerprint.weights import WeightsPrint
-from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION
+from triage.inventory.docstore import DocumentStore
+from triage.inventory.rows import BODY_MAX_BYTES, CONTENTS_COLUMNS, NewContent, prepare
+from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 
-# Contents up to this size keep their bytes (zlib) in the index, so that a scan can show what
-# changed without the source repository at hand. Larger ones keep fingerprints only.
-BODY_MAX_BYTES = 2 * 1024 * 1024
 # SQLite binds at most 32,766 parameters per statement; stay well under it.
 IN_CHUNK = 900
+# Page cache of an indexing connection (KiB): a batch's sorted postings and bands are written
+# without spilling pages mid-transaction (a spill syncs the journal; measured on pygments: the
+# write of 3,344 contents went from 1.9 s to 1.2 s wall, the same CPU).
+WRITE_CACHE_KIB = 64 * 1024
+
+_INSERT_CONTENT = (f"INSERT INTO contents ({', '.join(CONTENTS_COLUMNS)})"
+                   f" VALUES ({', '.join('?' * len(CONTENTS_COLUMNS))})")
 
 
 def _signed(h: int) -> int:
@@ -55,6 +59,7 @@ class SQLiteStore(DocumentStore):
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
             store = cls(conn, path, True)
             store._migrate()
         except sqlite3.DatabaseError as exc:
@@ -83,7 +88,7 @@ class SQLiteStore(DocumentStore):
             if name in done:
                 continue
             with self.transaction():
-                for stmt in sql.split(";"):
+                for stmt in for_dialect(sql, "sqlite").split(";"):
                     if stmt.strip():
                         self.conn.execute(stmt)
                 self.conn.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
@@ -182,32 +187,49 @@ class SQLiteStore(DocumentStore):
         return out
 
     def add_content(self, fp: Fingerprint, body: bytes | None) -> int:
-        row = self.conn.execute("SELECT id FROM contents WHERE sha256 = ?", (fp.sha256,)).fetchone()
-        if row:
-            return int(row[0])
-        weights = fp.weights is not None and fp.weights.ok  # tensors are kept as records, never as bytes
-        keep = zlib.compress(body, 6) if body is not None and fp.size <= BODY_MAX_BYTES and not weights else None
-        cur = self.conn.execute(
-            "INSERT INTO contents (sha256, git_oid, size, mime, kind, encoding, norm_sha256, ws_sha256, lines,"
-            " sig_tokens, sig_shapes, tlsh, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                fp.sha256, fp.git_oid, fp.size, fp.mime, fp.kind, fp.encoding, fp.norm_sha256, fp.ws_sha256,
-                fp.lines.astype("<u4").tobytes() if len(fp.lines) else None,
-                to_bytes(fp.sig_tokens) if fp.sig_tokens is not None else None,
-                to_bytes(fp.sig_shapes) if fp.sig_shapes is not None else None,
-                fp.tlsh, keep,
-            ),
-        )
-        cid = int(cur.lastrowid)
-        if len(fp.lines):
-            hashes = np.unique(fp.lines[fp.informative]) if fp.kind == "text" else np.unique(fp.lines)
-            self.conn.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
-                                  ((int(h), cid) for h in hashes))
-        keys = [k for space, sig in fp.sketches() for k in band_keys(sig, space)]
-        self.conn.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, cid) for k in keys))
-        if fp.weights is not None:
-            self.add_weights(cid, fp.weights)
-        return cid
+        """One content (its bytes in ``body``, None for a spilled one); indexing writes many at once
+        with ``add_contents``. Model weights also get their tensor records (``add_weights``)."""
+        return self.add_contents([prepare(fp, body)])[0]
+
+    def add_contents(self, items: Sequence[NewContent]) -> list[int]:
+        """Write prepared contents in their order and return their ids (an already indexed
+        content, or a repeat within ``items``, keeps its first id). The postings and bands of the
+        whole batch go in with one statement per table, sorted by key: each B-tree page is
+        visited once per batch instead of once per row."""
+        known = self._ids_by_sha256([it.fp.sha256 for it in items])
+        ids: list[int] = []
+        new: list[tuple[int, NewContent]] = []
+        for it in items:
+            cid = known.get(it.fp.sha256)
+            if cid is None:
+                cur = self.conn.execute(_INSERT_CONTENT, it.contents_row())
+                cid = known[it.fp.sha256] = int(cur.lastrowid)
+                new.append((cid, it))
+                if it.fp.weights is not None:
+                    self.add_weights(cid, it.fp.weights)
+            ids.append(cid)
+        if new:
+            self._insert_sorted("postings", [(cid, it.postings) for cid, it in new])
+            self._insert_sorted("bands", [(cid, it.bands) for cid, it in new])
+        return ids
+
+    def _ids_by_sha256(self, shas: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in self._chunks(sorted(set(shas))):
+            q = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT sha256, id FROM contents WHERE sha256 IN ({q})", chunk))  # noqa: S608
+        return out
+
+    def _insert_sorted(self, table: str, parts: Sequence[tuple[int, np.ndarray]]) -> None:
+        """(key, content_id) rows of several contents in key order (``table``: postings or bands)."""
+        lens = [len(keys) for _cid, keys in parts]
+        if not sum(lens):
+            return
+        keys = np.concatenate([k.astype(np.int64, copy=False) for _cid, k in parts])
+        cids = np.repeat(np.array([cid for cid, _k in parts], dtype=np.int64), lens)
+        order = np.argsort(keys, kind="stable")  # ties keep content id order: (key, content_id)
+        self.conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)",  # noqa: S608
+                              zip(keys[order].tolist(), cids[order].tolist(), strict=True))
 
     def add_weights(self, cid: int, wp: WeightsPrint) -> None:
         """A weights content's tensor records (identities and sketches, never tensor bytes)."""
