@@ -215,6 +215,7 @@ def index_source(store: Store, location: Path, *, name: str | None = None, kind:
         stats = _index_version(store, location, kind, name, version, date, progress)
     else:
         raise InputError(f"unknown source kind {kind!r}")
+    store.optimize()
     stats.seconds = time.monotonic() - started
     return stats
 

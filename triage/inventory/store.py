@@ -130,6 +130,9 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def optimize(self) -> None:
+        """After an index run: refresh what the query planner knows (nothing to do for SQLite)."""
+
     # -- opening ---------------------------------------------------------------------------
 
     def _migrate(self) -> None:
