@@ -285,3 +285,45 @@ def test_scans_see_the_published_index_while_a_run_writes(repo: Repo, tmp_path: 
     assert store.pending_commits == 0 and store.known_commit_oids([new_head]) == {new_head: "internal"}
     assert natural_dump(store) == dump_db(tmp_path / "one.db")
     store.close()
+
+
+def test_add_contents_takes_prepared_contents(tmp_path: Path, pg_url: str):
+    """Contents prepared off the writer (``.fp``, ``.contents_row()``, ``.postings``, ``.bands``,
+    possibly repeated keys) are stored like ``(fingerprint, bytes)`` pairs."""
+    from dataclasses import dataclass
+
+    import numpy as np
+
+    from triage.fingerprint import fingerprint
+    from triage.inventory.store import band_keys_of, content_row, posting_hashes
+
+    @dataclass(frozen=True)
+    class Prepared:
+        fp: object
+        data: bytes
+
+        def contents_row(self) -> tuple:
+            return content_row(self.fp, self.data)
+
+        @property
+        def postings(self) -> np.ndarray:
+            return np.array(posting_hashes(self.fp) * 2, dtype=np.uint32)
+
+        @property
+        def bands(self) -> np.ndarray:
+            return np.array(band_keys_of(self.fp) * 2, dtype=np.int64)
+
+    datas = [code_file(f"p{i}").encode() for i in range(3)]
+    fps = [fingerprint(d) for d in datas]
+    other = PostgresStore.create_or_open(pg_url)
+    with other.transaction():
+        ids = other.add_contents([Prepared(fp, d) for fp, d in zip(fps, datas, strict=True)]
+                                 + [Prepared(fps[0], datas[0])])
+    assert ids[0] == ids[3] and len(set(ids)) == 3
+    rows = natural_dump(other)
+    other.close()
+    lite = open_store(tmp_path / "i.db", True)
+    with lite.transaction():
+        lite.add_contents(list(zip(fps, datas, strict=True)))
+    assert natural_dump(lite) == rows
+    lite.close()

@@ -27,8 +27,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 from triage.errors import InventoryError
-from triage.fingerprint import Fingerprint
 from triage.inventory import URL_PREFIXES, is_url
 from triage.inventory.store import CONTENT_COLUMNS, Store, band_keys_of, content_row, posting_hashes
 
@@ -103,6 +104,7 @@ class PgConn:
     def __init__(self, conn: Any):
         self.raw = conn
         self.pending: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+        self.pairs: dict[tuple[str, tuple[str, ...]], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._columns: dict[str, tuple[list[str], list[str]]] = {}
 
     # The translation depends on the table's keys for INSERT OR REPLACE only; cache per text.
@@ -139,6 +141,7 @@ class PgConn:
         word = sql.lstrip()[:8].upper()
         if word.startswith("ROLLBACK"):
             self.pending.clear()
+            self.pairs.clear()
         else:
             self.flush()
         cur = self.raw.execute(self.translate(sql), tuple(params))
@@ -157,19 +160,43 @@ class PgConn:
         if rows:
             self.pending.setdefault((table, tuple(cols)), []).extend(rows)
 
+    def copy_pairs_later(self, table: str, cols: Sequence[str], first: np.ndarray, second: np.ndarray) -> None:
+        """Two BIGINT columns (postings, bands: key and content id), sent as binary COPY data."""
+        if len(first):
+            self.pairs.setdefault((table, tuple(cols)), []).append((first, second))
+
     def flush(self) -> None:
-        if not self.pending:
+        if not self.pending and not self.pairs:
             return
         pending, self.pending = self.pending, {}
+        pairs, self.pairs = self.pairs, {}
         with self.raw.cursor() as cur:
             for (table, cols), rows in pending.items():
                 with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
                     for row in rows:
                         cp.write_row(row)
+            for (table, cols), parts in pairs.items():
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
+                    cp.write(_binary_pairs(np.concatenate([a for a, _ in parts]),
+                                           np.concatenate([b for _, b in parts])))
 
     def close(self) -> None:
         self.pending.clear()
         self.raw.close()
+
+
+_PAIR_TUPLE = np.dtype([("fields", ">i2"), ("len1", ">i4"), ("v1", ">i8"), ("len2", ">i4"), ("v2", ">i8")])
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2  # signature, flags, no extension
+_COPY_TRAILER = b"\xff\xff"
+
+
+def _binary_pairs(first: np.ndarray, second: np.ndarray) -> bytes:
+    """COPY BINARY data of rows (first[i], second[i]), two int8 columns: built by NumPy at once."""
+    rows = np.empty(len(first), dtype=_PAIR_TUPLE)
+    rows["fields"], rows["len1"], rows["len2"] = 2, 8, 8
+    rows["v1"] = first
+    rows["v2"] = second
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 class _Rows:
@@ -463,24 +490,31 @@ class PostgresStore(Store):
 
     # -- bulk contents -----------------------------------------------------------------------
 
-    def add_contents(self, items: Sequence[tuple[Fingerprint, bytes | None]]) -> list[int]:
+    def add_content(self, fp: Any, body: bytes | None) -> int:
+        return self.add_contents([(fp, body)])[0]
+
+    def add_contents(self, items: Sequence) -> list[int]:
         """COPY the new contents into a staging table, insert them in order (``ON CONFLICT``:
-        a content another worker stored first keeps its row), then COPY their postings and bands."""
+        a content another worker stored first keeps its row), then COPY their postings and bands.
+
+        ``items``: ``(Fingerprint, bytes)`` pairs, or prepared contents (``.fp``,
+        ``.contents_row()``, ``.postings``, ``.bands``)."""
         if not items:
             return []
+        prepared = [_prepared(it) for it in items]
         have: dict[str, int] = self._pairs("SELECT sha256, id FROM contents WHERE sha256 {IN}",
-                                           [fp.sha256 for fp, _ in items])
-        new: dict[str, tuple[Fingerprint, bytes | None]] = {}
-        for fp, body in items:
-            if fp.sha256 not in have and fp.sha256 not in new:
-                new[fp.sha256] = (fp, body)
+                                           [p[0] for p in prepared])
+        new: dict[str, tuple] = {}
+        for p in prepared:
+            if p[0] not in have and p[0] not in new:
+                new[p[0]] = p
         if new:
             cols = ", ".join(CONTENT_COLUMNS)
             self.conn.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS stage_contents ON COMMIT DELETE ROWS AS"
                               f" SELECT CAST(0 AS BIGINT) AS ord, {cols} FROM contents WITH NO DATA")
             with self.conn.raw.cursor() as cur, cur.copy(f"COPY stage_contents (ord, {cols}) FROM STDIN") as cp:
-                for i, (fp, body) in enumerate(new.values()):
-                    cp.write_row((i, *content_row(fp, body)))
+                for i, (_sha, row, _p, _b) in enumerate(new.values()):
+                    cp.write_row((i, *row))
             inserted = {sha: int(cid) for cid, sha in self.conn.execute(
                 f"INSERT INTO contents ({cols}) SELECT {cols} FROM stage_contents ORDER BY ord"
                 " ON CONFLICT (sha256) DO NOTHING RETURNING id, sha256").fetchall()}
@@ -488,11 +522,24 @@ class PostgresStore(Store):
             have.update(inserted)
             have.update(self._pairs("SELECT sha256, id FROM contents WHERE sha256 {IN}",
                                     [sha for sha in new if sha not in have]))
-            for sha, cid in inserted.items():
-                fp = new[sha][0]
-                self.conn.copy_later("postings", ("hash", "content_id"), [(h, cid) for h in posting_hashes(fp)])
-                self.conn.copy_later("bands", ("key", "content_id"), [(k, cid) for k in band_keys_of(fp)])
-        return [have[fp.sha256] for fp, _ in items]
+            for table, col, at in (("postings", "hash", 2), ("bands", "key", 3)):
+                keys = [new[sha][at] for sha in inserted]
+                cids = np.repeat(np.array(list(inserted.values()), dtype=np.int64), [len(k) for k in keys])
+                self.conn.copy_pairs_later(table, (col, "content_id"), np.concatenate(keys or [_NO_KEYS]), cids)
+        return [have[p[0]] for p in prepared]
+
+
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
+def _prepared(item: Any) -> tuple[str, tuple, np.ndarray, np.ndarray]:
+    """(sha256, contents row, distinct posting hashes, distinct band keys) of a content to add."""
+    if isinstance(item, tuple):
+        fp, body = item
+        return (fp.sha256, content_row(fp, body), np.array(posting_hashes(fp), dtype=np.int64),
+                np.array(band_keys_of(fp), dtype=np.int64))
+    return (item.fp.sha256, tuple(item.contents_row()), np.unique(np.asarray(item.postings, dtype=np.int64)),
+            np.unique(np.asarray(item.bands, dtype=np.int64)))
 
 
 __all__ = ["PostgresStore", "is_url", "redact", "ddl", "URL_PREFIXES", "PUBLISHED_VIEWS"]
