@@ -177,8 +177,10 @@ class PgConn:
                         cp.write_row(row)
             for (table, cols), parts in pairs.items():
                 with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
-                    cp.write(_binary_pairs(np.concatenate([a for a, _ in parts]),
-                                           np.concatenate([b for _, b in parts])))
+                    cp.write(COPY_HEADER)
+                    for a, b in parts:
+                        cp.write(binary_pair_rows(a, b))
+                    cp.write(COPY_TRAILER)
 
     def close(self) -> None:
         self.pending.clear()
@@ -186,17 +188,18 @@ class PgConn:
 
 
 _PAIR_TUPLE = np.dtype([("fields", ">i2"), ("len1", ">i4"), ("v1", ">i8"), ("len2", ">i4"), ("v2", ">i8")])
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2  # signature, flags, no extension
-_COPY_TRAILER = b"\xff\xff"
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2  # signature, flags, no extension
+COPY_TRAILER = b"\xff\xff"
 
 
-def _binary_pairs(first: np.ndarray, second: np.ndarray) -> bytes:
-    """COPY BINARY data of rows (first[i], second[i]), two int8 columns: built by NumPy at once."""
+def binary_pair_rows(first: np.ndarray, second: np.ndarray) -> bytes:
+    """COPY BINARY tuples (first[i], second[i]), two int8 columns, built by NumPy at once (the
+    data goes between ``COPY_HEADER`` and ``COPY_TRAILER``)."""
     rows = np.empty(len(first), dtype=_PAIR_TUPLE)
     rows["fields"], rows["len1"], rows["len2"] = 2, 8, 8
     rows["v1"] = first
     rows["v2"] = second
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+    return rows.tobytes()
 
 
 class _Rows:
