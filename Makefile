@@ -44,14 +44,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages: libmagic (python-magic), git (indexing histories), libarchive (7z, rar, cpio,
-# ISO drops), and chromium (the test
-# that opens report.html in a real headless browser; triage itself does not need it).
+# ISO drops), chromium (the test that opens report.html in a real headless browser) and
+# postgresql (the server binaries the tests start a throwaway PostgreSQL index with; triage
+# itself needs neither, only a server URL for a shared index).
 system-deps:
 	@missing=""; \
 	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('magic') else 1)" || missing="$$missing libmagic1"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('archive') else 1)" || missing="$$missing libarchive13"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$missing"; \

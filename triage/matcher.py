@@ -20,7 +20,7 @@ from triage.compare import Comparison, View, binary_view, compare, text_view
 from triage.fingerprint import Fingerprint
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import band_keys
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 
 # Lines held by more internal paths than this are boilerplate and do not nominate candidates.
 POSTING_DF_LIMIT = 20
@@ -44,7 +44,7 @@ class ViewCache:
         self.used = 0
         self.items: OrderedDict[int, tuple[dict, View | None]] = OrderedDict()
 
-    def get(self, store: SQLiteStore, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
+    def get(self, store: Store, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
         out = {}
         missing = []
         for cid in cids:
@@ -96,7 +96,7 @@ def view_of(data: bytes, kind: str) -> View | None:
     return None
 
 
-def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | None) -> list[int]:
+def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None) -> list[int]:
     picked: list[int] = []
 
     def take(counts: dict[int, int]) -> None:
@@ -128,7 +128,7 @@ def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | No
     return picked[:MAX_CANDIDATES]
 
 
-def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str | None,
+def match(store: Store, fp: Fingerprint, data: bytes, internal_path: str | None,
           cache: ViewCache | None = None) -> Matched | None:
     """Compare a dropped file with its candidates (None when it cannot be analysed as text or bytes)."""
     dview = view_of(data, fp.kind)

@@ -26,8 +26,9 @@ from triage.fingerprint.binary import tlsh_distance
 from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import from_bytes, jaccard
+from triage.inventory import open_store
 from triage.inventory.indexer import iso
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
@@ -71,12 +72,13 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
+def scan(drop: Path, db: Path | str, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
+    """Scan ``drop`` against the index ``db`` (an SQLite file, or a ``postgresql://`` URL)."""
     options = options or ScanOptions()
     from triage.rules import load_rules
 
     ruleset = load_rules(options.signatures, include_builtin=options.builtin_signatures)
-    store = SQLiteStore.open_readonly(db)
+    store = open_store(db, writable=False)
     try:
         drop_info = describe_drop(Path(drop))
         own_tmp = options.workdir is None
@@ -90,7 +92,7 @@ def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Pro
         store.close()
 
 
-def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions, ruleset: RuleSet,
+def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, ruleset: RuleSet,
           workdir: Path, progress: Progress) -> Report:
     limits = options.limits
     hits: list[dict] = []
@@ -250,7 +252,7 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
 MAX_FOREIGN_LISTED = 200
 
 
-def _embedded(store: SQLiteStore, repo: EmbeddedRepo) -> dict:
+def _embedded(store: Store, repo: EmbeddedRepo) -> dict:
     """A .git folder or bundle found in the drop: which of its commits exist internally, and which
     are foreign (added by whoever prepared the copy), with their authors and dates."""
     oids = [c["oid"] for c in repo.commits]
@@ -364,7 +366,7 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     return sim
 
 
-def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
+def _fuzzy_finding(store: Store, p: _Pending, ip: str, cache: ViewCache,
                    ruleset: RuleSet) -> tuple[Finding, int | None]:
     """The verdict on a file with no exact match, and the content id of its internal source when
     it is altered from exactly one source version that no other version explains as well."""
@@ -508,7 +510,7 @@ def closest_version(m, best) -> int | None:
     return ranked[0].key
 
 
-def _current_as_of(store: SQLiteStore, history: History, ts: int) -> tuple[set[int], list[dict]]:
+def _current_as_of(store: Store, history: History, ts: int) -> tuple[set[int], list[dict]]:
     """Contents at the default tips in force at a date (``scan --as-of``)."""
     current: set[int] = set()
     tips = []

@@ -1,7 +1,8 @@
 """Index reads and writes for documents and dumps (migration ``0002_documents``).
 
 Mixed into the store class: it needs only ``self.conn`` (DB-API connection, ``?`` parameters)
-and ``self._chunks``. The SQL is kept to what SQLite and PostgreSQL both accept.
+and the store's ``_in`` hook (how a column is matched against a list of values). The SQL is kept
+to what SQLite and PostgreSQL both accept.
 """
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ class DocumentStore:
 
     conn: Any
 
-    def _chunks(self, items: Sequence) -> Iterator[Sequence]:  # pragma: no cover - provided by the store
+    def _in(self, values: Sequence) -> Iterator[tuple[str, tuple]]:  # pragma: no cover - the store's hook
         raise NotImplementedError
 
-    def _in(self, sql: str, values: Iterable, *extra: Any) -> Iterator[tuple]:
-        """Run ``sql`` (with one ``{q}`` placeholder list) over ``values`` in chunks."""
+    def _rows_in(self, sql: str, values: Iterable) -> Iterator[tuple]:
+        """Run ``sql`` (with one ``{IN}``: the backend's match of a column against a list) over
+        all ``values``."""
         vals = sorted(set(values))
-        for chunk in self._chunks(vals):
-            q = ",".join("?" * len(chunk))
-            yield from self.conn.execute(sql.format(q=q), (*chunk, *extra))
+        for frag, params in self._in(vals):
+            yield from self.conn.execute(sql.replace("{IN}", frag), params)
 
     # -- writes (index) --------------------------------------------------------------------
 
@@ -88,9 +89,9 @@ class DocumentStore:
         """content id -> document record (no text): kind, text_sha256, chars, lines, metadata,
         parts, notes, error, sig_tokens."""
         out: dict[int, dict] = {}
-        for row in self._in(
+        for row in self._rows_in(
             "SELECT content_id, kind, text_sha256, chars, lines, metadata, parts, notes, error, sig_tokens"
-            " FROM documents WHERE content_id IN ({q})", content_ids,
+            " FROM documents WHERE content_id {IN}", content_ids,
         ):
             out[row[0]] = {"kind": row[1], "text_sha256": row[2], "chars": row[3], "lines": row[4],
                            "metadata": json.loads(row[5]), "parts": json.loads(row[6]),
@@ -100,12 +101,12 @@ class DocumentStore:
     def document_texts(self, content_ids: Iterable[int]) -> dict[int, str]:
         """content id -> canonical text (documents whose text is kept)."""
         return {cid: zlib.decompress(body).decode("utf-8", "surrogatepass")
-                for cid, body in self._in("SELECT content_id, body FROM documents WHERE content_id IN ({q})"
+                for cid, body in self._rows_in("SELECT content_id, body FROM documents WHERE content_id {IN}"
                                           " AND body IS NOT NULL", content_ids)}
 
     def documents_by_text(self, shas: Iterable[str]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        for sha, cid in self._in("SELECT text_sha256, content_id FROM documents WHERE text_sha256 IN ({q})"
+        for sha, cid in self._rows_in("SELECT text_sha256, content_id FROM documents WHERE text_sha256 {IN}"
                                  " ORDER BY content_id", [s for s in shas if s]):
             out.setdefault(sha, []).append(cid)
         for v in out.values():
@@ -114,30 +115,30 @@ class DocumentStore:
 
     def doc_line_df(self, hashes: Iterable[int]) -> dict[int, int]:
         """Sentence hash -> distinct internal paths whose documents hold it (boilerplate weight)."""
-        return dict(self._in(
+        return dict(self._rows_in(
             "SELECT dp.hash, count(DISTINCT ch.path_id) FROM doc_postings dp"
-            " JOIN changes ch ON ch.content_id = dp.content_id WHERE dp.hash IN ({q}) GROUP BY dp.hash",
+            " JOIN changes ch ON ch.content_id = dp.content_id WHERE dp.hash {IN} GROUP BY dp.hash",
             (int(h) for h in hashes)))
 
     def doc_candidates_by_postings(self, hashes: Iterable[int]) -> dict[int, int]:
         counts: dict[int, int] = {}
-        for cid, n in self._in("SELECT content_id, count(*) FROM doc_postings WHERE hash IN ({q})"
+        for cid, n in self._rows_in("SELECT content_id, count(*) FROM doc_postings WHERE hash {IN}"
                                " GROUP BY content_id", (int(h) for h in hashes)):
             counts[cid] = counts.get(cid, 0) + n
         return counts
 
     def doc_candidates_by_bands(self, keys: Iterable[int]) -> dict[int, int]:
         counts: dict[int, int] = {}
-        for cid, n in self._in("SELECT content_id, count(*) FROM doc_bands WHERE key IN ({q})"
+        for cid, n in self._rows_in("SELECT content_id, count(*) FROM doc_bands WHERE key {IN}"
                                " GROUP BY content_id", keys):
             counts[cid] = counts.get(cid, 0) + n
         return counts
 
     def tables(self, content_ids: Iterable[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
-        for cid, kind, n, width, cols, notes in self._in(
+        for cid, kind, n, width, cols, notes in self._rows_in(
             "SELECT content_id, kind, rows_total, key_width, column_names, notes FROM dump_tables"
-            " WHERE content_id IN ({q})", content_ids,
+            " WHERE content_id {IN}", content_ids,
         ):
             out[cid] = {"kind": kind, "rows": n, "key_width": width,
                         "columns": json.loads(cols) if cols else None, "notes": json.loads(notes)}
@@ -146,13 +147,13 @@ class DocumentStore:
     def dump_rows_by_hash(self, hashes: Iterable[int]) -> dict[int, set[int]]:
         """Row hash -> internal tables holding that row."""
         out: dict[int, set[int]] = {}
-        for h, cid in self._in("SELECT row_hash, content_id FROM dump_rows WHERE row_hash IN ({q})", hashes):
+        for h, cid in self._rows_in("SELECT row_hash, content_id FROM dump_rows WHERE row_hash {IN}", hashes):
             out.setdefault(h, set()).add(cid)
         return out
 
     def table_candidates_by_keys(self, hashes: Iterable[int]) -> dict[int, int]:
         counts: dict[int, int] = {}
-        for cid, n in self._in("SELECT content_id, count(*) FROM dump_rows WHERE key_hash IN ({q})"
+        for cid, n in self._rows_in("SELECT content_id, count(*) FROM dump_rows WHERE key_hash {IN}"
                                " GROUP BY content_id", hashes):
             counts[cid] = counts.get(cid, 0) + n
         return counts
@@ -174,8 +175,8 @@ class DocumentStore:
     def content_heads(self, content_ids: Iterable[int]) -> dict[int, dict]:
         """content id -> sha256, git_oid, kind (without the body)."""
         return {cid: {"sha256": sha, "git_oid": oid, "kind": kind}
-                for cid, sha, oid, kind in self._in("SELECT id, sha256, git_oid, kind FROM contents"
-                                                    " WHERE id IN ({q})", content_ids)}
+                for cid, sha, oid, kind in self._rows_in("SELECT id, sha256, git_oid, kind FROM contents"
+                                                    " WHERE id {IN}", content_ids)}
 
     def document_counts(self) -> dict[str, int]:
         one = self.conn.execute

@@ -51,6 +51,17 @@ class Change:
     oid: str | None  # None: deleted
 
 
+def _parse_log(out: str) -> list[CommitMeta]:
+    commits = []
+    for rec in out.split("\x1e"):
+        rec = rec.strip("\n")
+        if not rec:
+            continue
+        oid, tree, parents, ct, at, author, committer, subject = rec.split("\x1f")
+        commits.append(CommitMeta(oid, tree, tuple(parents.split()), int(ct), int(at), author, committer, subject))
+    return commits
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"})
@@ -130,15 +141,21 @@ class GitRepo:
         stdin = "".join(f"{t}\n" for t in tips) + "".join(f"^{k}\n" for k in known)
         out = self._run(["log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"],
                         stdin=stdin.encode())
-        commits = []
-        for rec in out.split("\x1e"):
-            rec = rec.strip("\n")
-            if not rec:
-                continue
-            oid, tree, parents, ct, at, author, committer, subject = rec.split("\x1f")
-            commits.append(CommitMeta(oid, tree, tuple(parents.split()), int(ct), int(at), author, committer,
-                                      subject))
-        return commits
+        return _parse_log(out)
+
+    def commits(self, oids: Iterable[str]) -> list[CommitMeta]:
+        """The metadata of the given commits, in the given order (a worker's share of a run)."""
+        oids = list(oids)
+        if not oids:
+            return []
+        out = self._run(["log", "--no-walk=unsorted", f"--format={_LOG_FORMAT}", "--stdin"],
+                        stdin="".join(f"{o}\n" for o in oids).encode())
+        by_oid = {c.oid: c for c in _parse_log(out)}
+        missing = [o for o in oids if o not in by_oid]
+        if missing:
+            raise InputError(f"{self.path} lacks commit {missing[0]} of the index run in progress"
+                             " (update this clone, or let the run finish first)")
+        return [by_oid[o] for o in oids]
 
     def diffs(self, commits: list[CommitMeta]) -> dict[str, list[Change]]:
         """Per commit, the changes against its first parent (roots: against the empty tree)."""

@@ -34,9 +34,10 @@ from typing import Any, TypeVar
 from triage.errors import InputError, UsageError
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.docprint import DocPrint, TablePrint, describe
+from triage.inventory import runs
 from triage.inventory.git import GITLINK, CommitMeta, GitRepo
 from triage.inventory.rows import NewContent, prepare
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 from triage.model import Spilled
 
 # Commits per transaction: large enough to amortise commit cost, small enough that an
@@ -259,7 +260,7 @@ def detect_kind(location: Path) -> str:
     raise InputError(f"{location} is neither a directory nor a file")
 
 
-def index_source(store: SQLiteStore, location: Path, *, name: str | None = None, kind: str | None = None,
+def index_source(store: Store, location: Path, *, name: str | None = None, kind: str | None = None,
                  default_branch: str | None = None, version: str | None = None, date: str | None = None,
                  progress: Progress = _noop) -> IndexStats:
     location = Path(location)
@@ -278,10 +279,7 @@ def index_source(store: SQLiteStore, location: Path, *, name: str | None = None,
         stats = _index_version(store, location, kind, name, version, date, progress)
     else:
         raise InputError(f"unknown source kind {kind!r}")
-    progress("line frequencies", 0, 1)
-    with store.transaction():
-        store.recompute_line_df()
-        store.set_meta("state", "complete")
+    store.optimize()
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -289,7 +287,12 @@ def index_source(store: SQLiteStore, location: Path, *, name: str | None = None,
 # -- git ---------------------------------------------------------------------------------------
 
 
-def _index_git(store: SQLiteStore, location: Path, name: str | None, default_branch: str | None,
+# A worker asked for other refs than the run in progress completes that run first, then plans its
+# own; it gives up after this many runs (others keep planning new ones).
+MAX_RUNS_JOINED = 5
+
+
+def _index_git(store: Store, location: Path, name: str | None, default_branch: str | None,
                progress: Progress) -> IndexStats:
     repo = GitRepo(location)
     refs = repo.refs()
@@ -303,54 +306,92 @@ def _index_git(store: SQLiteStore, location: Path, name: str | None, default_bra
     with store.transaction():
         sid = store.source_id("git", str(location.resolve()), name, default)
     stats = IndexStats(name, "git", default_ref=default)
+    for _ in range(MAX_RUNS_JOINED):
+        run = runs.join_or_plan(store, repo, sid, refs, default, BATCH_COMMITS)
+        _write_batches(store, repo, sid, stats, progress)
+        outcome = runs.finish(store, sid, lambda r: _complete_git(store, sid, r))
+        if outcome == "others":
+            stats.notes.append("other workers are still writing batches of this run; the last one to finish"
+                               " completes the index")
+            break
+        if run == runs.Run(refs, default):
+            break
+    return stats
+
+
+def _complete_git(store: Store, sid: int, run: runs.Run) -> None:
     known = store.known_commits(sid)
-    new = repo.new_commits(sorted(set(refs.values())), sorted(known))
-    seq = store.max_seq(sid) + 1
-    total = len(new)
-    batches = [new[i : i + BATCH_COMMITS] for i in range(0, total, BATCH_COMMITS)]
-    diffs: dict[int, dict[str, list]] = {}
+    store.set_refs(sid, {r: known[oid] for r, oid in run.refs.items() if oid in known}, run.default)
+    tip = known.get(run.refs[run.default]) if run.default else None
+    store.set_tip_files(sid, sorted(store.state_at(tip).items()) if tip else [])
+
+
+def _write_batches(store: Store, repo: GitRepo, sid: int, stats: IndexStats, progress: Progress) -> None:
+    """Claim open batches of the run and write each in one transaction, until none is left."""
+    total = sum(len(oids) for _, _, oids in store.open_batches(sid))
+    claimed: deque[tuple[runs.Batch, list[CommitMeta], dict[str, list]]] = deque()
     have: dict[str, int] = {}  # blob oid -> content id, for the batches read so far
     labels: dict[str, str] = {}  # blob oid -> a path of it (for notes on unreadable documents)
 
     def blobs() -> Iterator[tuple[str | int, Content | None]]:
-        """Every batch's new blobs, then its marker; runs ahead of the writes below."""
+        """Every claimed batch's new blobs, then its marker; runs ahead of the writes below."""
         scheduled: set[str] = set()
-        for i, batch in enumerate(batches):
-            diffs[i] = repo.diffs(batch)
-            oids = {ch.oid for chs in diffs[i].values() for ch in chs if ch.oid and ch.mode != GITLINK}
+        for batch in runs.claims(store, sid):
+            metas = repo.commits(batch.oids)
+            diffs = repo.diffs(metas)
+            claimed.append((batch, metas, diffs))
+            oids = {ch.oid for chs in diffs.values() for ch in chs if ch.oid and ch.mode != GITLINK}
             have.update(store.content_ids_by_oid([o for o in oids if o not in have and o not in scheduled]))
             missing = sorted(o for o in oids if o not in have and o not in scheduled)
             scheduled.update(missing)
-            named = _names(diffs[i], set(missing))
+            named = _names(diffs, set(missing))
             fper.hints.update(named)
             labels.update(named)
             fper.start(len(missing))  # here, before cat-file starts
             yield from repo.blobs(missing, spill_dir)
-            yield i, None
+            yield batch.number, None
 
+    done = 0
     fper = Fingerprinter()
     with fper, tempfile.TemporaryDirectory(prefix="triage-index-") as scratch:
         spill_dir = Path(scratch)
         results = fper.run(blobs())
-        for i, batch in enumerate(batches):
-            progress("commits", i * BATCH_COMMITS, total)
+        while True:
+            progress("commits", done, total)
             with store.transaction():
-                for group in _groups(results):  # up to this batch's marker
-                    ids = store.add_contents([n for _, n, _d in group])
-                    for (oid, _n, described), cid in zip(group, ids, strict=True):
-                        have[str(oid)] = cid
-                        _add_described(store, cid, described, stats, labels.pop(str(oid), str(oid)))
-                    stats.contents_new += len(group)
-                seq = _write_commits(store, sid, batch, diffs.pop(i), have, seq, stats)
-        stats.bytes_fingerprinted = fper.bytes_read
+                marker = _write_contents(store, results, have, stats, labels)
+                if marker is None:
+                    break
+                batch, metas, diffs = claimed.popleft()
+                _write_commits(store, sid, batch, metas, diffs, have, stats)
+                store.mark_batch_done(sid, batch.number)
+            runs.release(store, sid, batch)
+            done += len(batch.oids)
+        stats.bytes_fingerprinted += fper.bytes_read
     progress("commits", total, total)
-    known = store.known_commits(sid)
-    with store.transaction():
-        store.set_refs(sid, {r: known[oid] for r, oid in refs.items() if oid in known}, default)
-        tip = known.get(refs[default]) if default else None
-        store.set_tip_files(sid, sorted(store.state_at(tip).items()) if tip else [])
-        store.conn.execute("UPDATE sources SET indexed_at = ? WHERE id = ?", (_now(), sid))
-    return stats
+
+
+def _write_contents(store: Store, results: Iterator[tuple[str | int, Content | None, NewContent | None, Described]],
+                    have: dict[str, int], stats: IndexStats, labels: dict[str, str]) -> int | None:
+    """Write the new contents up to the next batch marker, in groups; the marker (a batch number),
+    or None when the stream ended."""
+    marker = None
+
+    def until_marker() -> Iterator[tuple[str | int, Content | None, NewContent | None, Described]]:
+        nonlocal marker
+        for item in results:
+            if item[2] is None:
+                marker = item[0]
+                return
+            yield item
+
+    for group in _groups(until_marker()):
+        ids = store.add_contents([n for _, n, _d in group])
+        for (oid, _n, described), cid in zip(group, ids, strict=True):
+            have[str(oid)] = cid
+            _add_described(store, cid, described, stats, labels.pop(str(oid), str(oid)))
+        stats.contents_new += len(group)
+    return marker
 
 
 def _names(diffs: dict[str, list], oids: set[str]) -> dict[str, str]:
@@ -368,7 +409,7 @@ def _names(diffs: dict[str, list], oids: set[str]) -> dict[str, str]:
 MAX_NOTED_DOCUMENTS = 20
 
 
-def _add_described(store: SQLiteStore, content_id: int, described: Described, stats: IndexStats,
+def _add_described(store: Store, content_id: int, described: Described, stats: IndexStats,
                    label: str) -> None:
     """Record a content's document text and metadata, or a dump's row hashes."""
     if isinstance(described, DocPrint):
@@ -412,13 +453,12 @@ def _resolve_ref(name: str, refs: dict[str, str]) -> str | None:
     return None
 
 
-def _write_commits(store: SQLiteStore, sid: int, batch: list[CommitMeta], diffs: dict[str, list],
-                   have: dict[str, int], seq: int, stats: IndexStats) -> int:
+def _write_commits(store: Store, sid: int, batch: runs.Batch, metas: list[CommitMeta], diffs: dict[str, list],
+                   have: dict[str, int], stats: IndexStats) -> None:
     paths = store.path_ids(ch.path for changes in diffs.values() for ch in changes)
-    for c in batch:
+    for seq, c in enumerate(metas, start=batch.seq):
         cid = store.add_commit(sid, c.oid, c.tree, c.parents, seq, c.date, c.author_date, c.author,
                                c.committer, c.subject)
-        seq += 1
         rows = []
         for ch in diffs.get(c.oid, []):
             if ch.mode == GITLINK:
@@ -426,7 +466,6 @@ def _write_commits(store: SQLiteStore, sid: int, batch: list[CommitMeta], diffs:
             rows.append((paths[ch.path], have.get(ch.oid) if ch.oid else None, ch.mode))
         store.add_changes(cid, rows)
         stats.commits_new += 1
-    return seq
 
 
 def _repo_name(location: Path) -> str:
@@ -437,13 +476,13 @@ def _repo_name(location: Path) -> str:
 # -- directories and release archives -------------------------------------------------------------
 
 
-def _index_version(store: SQLiteStore, location: Path, kind: str, name: str | None, version: str | None,
+def _index_version(store: Store, location: Path, kind: str, name: str | None, version: str | None,
                    date: str | None, progress: Progress) -> IndexStats:
     with tempfile.TemporaryDirectory(prefix="triage-index-") as scratch:
         return _index_files(store, location, kind, name, version, date, progress, Path(scratch))
 
 
-def _index_files(store: SQLiteStore, location: Path, kind: str, name: str | None, version: str | None,
+def _index_files(store: Store, location: Path, kind: str, name: str | None, version: str | None,
                  date: str | None, progress: Progress, scratch: Path) -> IndexStats:
     files = _read_directory(location) if kind == "directory" else _read_archive(location, scratch)
     if not files:
@@ -456,48 +495,59 @@ def _index_files(store: SQLiteStore, location: Path, kind: str, name: str | None
     with store.transaction():
         sid = store.source_id(kind, str(location.resolve()), name, "latest")
     stats = IndexStats(name, kind, default_ref="latest")
-    known = store.known_commits(sid)
-    if oid in known:
-        stats.notes.append(f"version {version} already indexed")
-        return stats
-    parent_row = store.conn.execute(
-        "SELECT c.id, c.oid FROM refs r JOIN commits c ON c.id = r.commit_id WHERE r.source_id = ? AND r.name = 'latest'",
-        (sid,)).fetchone()
-    parent_state = store.state_at(parent_row[0]) if parent_row else {}
-    before = store.count("contents")
+    if oid in store.known_commits(sid):
+        return _version_known(store, sid, version, stats)
+    done: list[tuple[str, NewContent, Described]] = []
+    with Fingerprinter() as fper:
+        fper.start(len(files), sum(_nbytes(d) for _, d, _m in files))
+        fper.hints.update({p: p for p, _d, _m in files})
+        for i, (path, data, new, described) in enumerate(fper.run((p, d) for p, d, _m in files)):
+            progress("files", i, len(files))
+            assert data is not None and new is not None  # no markers here
+            done.append((path, new, described))
+        stats.bytes_fingerprinted = fper.bytes_read
     with store.transaction():
+        store.lock("source", sid)  # versions of one series are written one at a time
+        if oid in store.known_commits(sid):
+            return _version_known(store, sid, version, stats, locked=True)
+        refs = store.source_refs(sid)
+        parent = refs.get("latest")
+        parent_oid = [o for o, c in store.known_commits(sid).items() if c == parent] if parent else []
+        parent_state = store.state_at(parent) if parent else {}
+        stored = store.contents_by("sha256", [new.fp.sha256 for _, new, _d in done])
         ids: dict[str, int] = {}
-        with Fingerprinter() as fper:
-            fper.start(len(files), sum(_nbytes(d) for _, d, _m in files))
-            fper.hints.update({p: p for p, _d, _m in files})
-            for group in _groups(fper.run((p, d) for p, d, _m in files)):
-                for (path, _n, described), cid in zip(group, store.add_contents([n for _, n, _d in group]),
-                                                       strict=True):
-                    ids[path] = cid
-                    _add_described(store, cid, described, stats, path)
-                progress("files", len(ids), len(files))
-            stats.bytes_fingerprinted = fper.bytes_read
+        for i in range(0, len(done), WRITE_ITEMS):
+            part = done[i : i + WRITE_ITEMS]
+            for (path, _n, described), cid in zip(part, store.add_contents([n for _, n, _d in part]), strict=True):
+                ids[path] = cid
+                _add_described(store, cid, described, stats, path)
+        stats.contents_new = len({new.fp.sha256 for _, new, _d in done} - set(stored))
         paths = store.path_ids(ids)
-        cid = store.add_commit(sid, oid, None, [parent_row[1]] if parent_row else [], store.max_seq(sid) + 1,
-                               when, when, "", "", f"version {version}")
+        cid = store.add_commit(sid, oid, None, parent_oid, store.max_seq(sid) + 1, when, when, "", "",
+                               f"version {version}")
         state = {paths[p]: c for p, c in ids.items()}
         rows = [(p, c, "100644") for p, c in state.items() if parent_state.get(p) != c]
         rows += [(p, None, "000000") for p in parent_state if p not in state]
         store.add_changes(cid, rows)
         stats.commits_new = 1
-        stats.contents_new = store.count("contents") - before
-        refs = dict(store.conn.execute("SELECT name, commit_id FROM refs WHERE source_id = ?", (sid,)))
         refs[f"version/{version}"] = cid
-        latest = max(refs.items(), key=lambda kv: _commit_date(store, kv[1]) if kv[0] != "latest" else -1)[1]
+        latest = max(refs.items(), key=lambda kv: store.commit_date(kv[1]) if kv[0] != "latest" else -1)[1]
         refs["latest"] = latest
         store.set_refs(sid, refs, "latest")
         store.set_tip_files(sid, sorted(store.state_at(latest).items()))
-        store.conn.execute("UPDATE sources SET indexed_at = ? WHERE id = ?", (_now(), sid))
+        runs.publish(store, sid)
     return stats
 
 
-def _commit_date(store: SQLiteStore, commit_id: int) -> int:
-    return int(store.conn.execute("SELECT date FROM commits WHERE id = ?", (commit_id,)).fetchone()[0])
+def _version_known(store: Store, sid: int, version: str, stats: IndexStats, locked: bool = False) -> IndexStats:
+    stats.notes.append(f"version {version} already indexed")
+    if locked:
+        runs.publish(store, sid)
+        return stats
+    with store.transaction():
+        store.lock("source", sid)
+        runs.publish(store, sid)
+    return stats
 
 
 def _listed(data: Content, mtime: float) -> str:
@@ -558,10 +608,6 @@ def parse_date(value: str, option: str = "--date") -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp())
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso(ts: int | None) -> str | None:

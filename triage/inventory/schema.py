@@ -1,8 +1,10 @@
 """The index schema: named migrations applied in order and recorded in a table.
 
-The SQL is kept to what SQLite and PostgreSQL both accept, so the PostgreSQL store can replay
-the same migrations. A database records ``schema_version`` and the fingerprint parameters it was
-built with; a store refuses to open one that differs (its answers would be wrong, not just old).
+The SQL is kept to what SQLite and PostgreSQL both accept, so the PostgreSQL store replays the
+same migrations, translating only column types (``id INTEGER PRIMARY KEY`` becomes a BIGINT
+identity, ``INTEGER`` BIGINT, ``BLOB`` BYTEA: see ``triage.inventory.postgres.ddl``). A database
+records ``schema_version`` and the fingerprint parameters it was built with; a store refuses to
+open one that differs (its answers would be wrong, not just old).
 
 Per-dialect details are SQL comments that one dialect turns into SQL (``for_dialect``): a
 ``/*sqlite: X*/`` becomes ``X`` for SQLite and stays a comment, ignored, everywhere else.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _DIALECT_RE = re.compile(r"/\*(\w+): ([^*]*)\*/")
 
@@ -229,6 +231,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO bands_by_key (key, content_id) SELECT key, content_id FROM bands;
         DROP TABLE bands;
         ALTER TABLE bands_by_key RENAME TO bands
+        """,
+    ),
+    (
+        "0005_shared_index",
+        """
+        -- Commits of a source with seq up to published_seq are what a scan of a shared index
+        -- sees while another run is still writing (NULL: nothing published yet).
+        ALTER TABLE sources ADD COLUMN published_seq INTEGER;
+        UPDATE sources SET published_seq = (SELECT max(seq) FROM commits c WHERE c.source_id = sources.id);
+        -- An index run of a source: the refs it indexes, planned once and cut into batches of
+        -- commits that any number of workers claim (one per batch at a time) and write.
+        CREATE TABLE index_runs (
+            source_id INTEGER NOT NULL PRIMARY KEY REFERENCES sources (id),
+            refs TEXT NOT NULL,            -- JSON {ref name: commit oid}
+            default_ref TEXT,
+            started_at TEXT NOT NULL
+        );
+        CREATE TABLE index_batches (
+            source_id INTEGER NOT NULL REFERENCES sources (id),
+            batch INTEGER NOT NULL,        -- position in the run's plan
+            seq INTEGER NOT NULL,          -- seq of the batch's first commit
+            oids TEXT NOT NULL,            -- its commits, parents first, space-separated
+            done INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (source_id, batch)
+        );
         """,
     ),
 ]
