@@ -334,13 +334,18 @@ class SQLiteStore:
     def candidates_by_postings(self, hashes: Sequence[int], limit_df: int) -> dict[int, int]:
         """content id -> number of the given line hashes it holds (lines held by <= limit_df paths)."""
         hashes = sorted(set(int(h) for h in hashes))
-        counts: dict[int, int] = {}
+        # Boilerplate lines first, from the small line_df table: their posting lists grow with
+        # the inventory (a license line is in most contents), so they are never read.
+        common: set[int] = set()
         for chunk in self._chunks(hashes):
             q = ",".join("?" * len(chunk))
+            common.update(r[0] for r in self.conn.execute(
+                f"SELECT hash FROM line_df WHERE hash IN ({q}) AND paths > ?", (*chunk, limit_df)))  # noqa: S608
+        counts: dict[int, int] = {}
+        for chunk in self._chunks([h for h in hashes if h not in common]):
+            q = ",".join("?" * len(chunk))
             for cid, n in self.conn.execute(
-                f"SELECT p.content_id, count(*) FROM postings p LEFT JOIN line_df d ON d.hash = p.hash"  # noqa: S608
-                f" WHERE p.hash IN ({q}) AND coalesce(d.paths, 1) <= ? GROUP BY p.content_id",
-                (*chunk, limit_df),
+                f"SELECT content_id, count(*) FROM postings WHERE hash IN ({q}) GROUP BY content_id", chunk  # noqa: S608
             ):
                 counts[cid] = counts.get(cid, 0) + n
         return counts
