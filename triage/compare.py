@@ -259,10 +259,11 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
         elif [x.strip() for x in d.raw_lines if x.strip()] == [x.strip() for x in c.raw_lines if x.strip()]:
             kinds.append("reindented")
         return ["format-only", *kinds]
-    dt, ct = d.tokens, c.tokens
-    if dt == ct:
-        return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]
-    if len(dt) == len(ct):
+    # Views keep token hashes, not strings: the strings are recomputed only when the counts agree.
+    if len(d._tokenized[0]) == len(c._tokenized[0]):
+        dt, ct = d.tokens, c.tokens
+        if dt == ct:
+            return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]
         names = numbers = 0
         for x, y in zip(dt, ct):
             if x != y:

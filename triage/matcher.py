@@ -38,6 +38,8 @@ SAME_PATH_VERSIONS = 4
 # measured 6-7x on source files), so the cache keeps ~32 MB of contents.
 VIEW_MEMORY_PER_BYTE = 8
 VIEW_CACHE_BYTES = 256 * 1024 * 1024
+# Line frequencies remembered during one scan (~100 bytes each).
+DF_CACHE_ENTRIES = 300_000
 
 
 def _footprint(row: dict) -> int:
@@ -51,6 +53,19 @@ class ViewCache:
         self.max_bytes = max_bytes
         self.used = 0
         self.items: OrderedDict[int, tuple[dict, View | None]] = OrderedDict()
+        self.df: dict[int, int] = {}  # line hash -> internal paths holding it (1: not in line_df)
+
+    def line_df(self, store: SQLiteStore, hashes: set[int]) -> dict[int, int]:
+        """``store.line_df`` of these hashes (the lines held at 2+ paths), remembering every
+        answer for the next files: boilerplate and the same candidates' lines come back."""
+        missing = [h for h in hashes if h not in self.df]
+        if len(self.df) + len(missing) > DF_CACHE_ENTRIES:
+            self.df.clear()
+            missing = list(hashes)
+        found = store.line_df(missing)
+        for h in missing:
+            self.df[h] = found.get(h, 1)
+        return {h: n for h in hashes if (n := self.df[h]) != 1}
 
     def get(self, store: SQLiteStore, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
         out = {}
@@ -152,7 +167,8 @@ def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str |
     if dview is None:
         return None
     cids = find_candidates(store, fp, internal_path)
-    got = (cache or ViewCache()).get(store, cids)
+    cache = cache or ViewCache()
+    got = cache.get(store, cids)
     rows = {cid: row for cid, (row, _v) in got.items()}
     hashes = set(dview.hashes.tolist())
     views: dict[int, View] = {}
@@ -162,7 +178,7 @@ def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str |
             continue
         views[cid] = v
         hashes.update(v.hashes.tolist())
-    weight = line_weight(store.line_df(hashes)) if fp.kind == "text" else (lambda h: np.ones(len(h)))
+    weight = line_weight(cache.line_df(store, hashes)) if fp.kind == "text" else (lambda h: np.ones(len(h)))
     occ = store.occurrences(views)
     scored: list[Scored] = []
     for cid, v in views.items():
