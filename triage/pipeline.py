@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from triage import __version__
 from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
@@ -147,13 +149,12 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             want_paths.update(o[0] for o in occ.get(cid, [])[:MAX_MATCH_PATHS])
     path_ids = store.path_ids_readonly(want_paths)
     states = history.states(sorted(set(path_ids.values())))
-    col = {pid: j for j, pid in enumerate(sorted(set(path_ids.values())))}
 
     def life(path: str, cid: int) -> dict:
         pid = path_ids.get(path)
-        if pid is None or pid not in col:
-            return history.span(states[:, 0] < 0) if states.shape[1] else {}
-        return history.span(states[:, col[pid]] == cid)
+        if pid is None or pid not in states.col:
+            return history.span(np.zeros(0, dtype=bool)) if states.col else {}
+        return history.moment_span(states, states.holding(pid, cid))
 
     for i, p in enumerate(exact):
         progress("exact matches", i + 1, len(exact))
