@@ -7,7 +7,10 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from tests.conftest import Repo, code_file
+from triage.dating import History
 from triage.inventory.indexer import index_source, parse_date
 from triage.inventory.store import SQLiteStore
 from triage.model import Verdict
@@ -157,3 +160,58 @@ def test_altered_file_equally_close_to_two_versions_is_not_dated(repo: Repo, tmp
     edited = near.replace("'step': 5}", "'step': 55}")
     f = scan(_drop(tmp_path, {"x/res.py": edited.encode()}, "d2.zip"), tmp_path / "i2.db").files[0]
     assert f.verdict is Verdict.ALTERED and f.evidence.get("dated_by_source") is True
+
+
+def _dense(history, path_ids: list[int]) -> np.ndarray:
+    """Reference: content id of each path at each commit, a full (commits x paths) matrix."""
+    col = {p: j for j, p in enumerate(path_ids)}
+    s = np.zeros((len(history.ids), len(path_ids)), dtype=np.int64)
+    by_row: dict[int, list[tuple[int, int]]] = {}
+    for commit_id, path_id, content_id in history.store.changes_for_paths(path_ids):
+        by_row.setdefault(history.row_of[commit_id], []).append((col[path_id], content_id or 0))
+    for row in range(len(history.ids)):
+        if history.first_parent[row] >= 0:
+            s[row] = s[history.first_parent[row]]
+        for j, c in by_row.get(row, ()):
+            s[row, j] = c
+    return s
+
+
+def _walk(history, head: int) -> np.ndarray:
+    mask = np.zeros(len(history.ids), dtype=bool)
+    while head >= 0:
+        mask[head] = True
+        head = int(history.first_parent[head])
+    return mask
+
+
+def test_moments_answer_as_the_full_commit_matrix(repo: Repo, tmp_path: Path):
+    """States keeps one row per moment, not per commit: every life span, chain and window it
+    gives must equal what the full (commits x paths) matrix gives, on a branchy history."""
+    repo.commit({f"p{i}.py": code_file(f"p{i}") for i in range(4)}, "base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit({"p1.py": code_file("p1", salt="f1"), "p2.py": None}, "feature: p1, drop p2")
+    repo.commit({"p3.py": code_file("p3", salt="f2")}, "feature: p3")
+    repo.git("checkout", "-q", "main")
+    repo.commit({"p0.py": code_file("p0", salt="m1")}, "main: p0")
+    repo.commit({"unrelated.py": code_file("u")}, "main: unrelated")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge", "feature")
+    repo.commit({"p1.py": code_file("p1", salt="m2"), "p2.py": code_file("p2", salt="back")}, "main: p1, p2")
+    repo.git("tag", "v1")
+    _index(repo, tmp_path / "i.db")
+    store = SQLiteStore.open_readonly(tmp_path / "i.db")
+    try:
+        history = History(store)
+        path_ids = sorted(store.path_ids_readonly([f"p{i}.py" for i in range(4)]).values())
+        states = history.states(path_ids)
+        dense = _dense(history, path_ids)
+        assert len(states.table) - 1 < len(history.ids)  # the unrelated commit is no moment of its own
+        for j, pid in enumerate(path_ids):
+            assert np.array_equal(states.table[states.moment, j], dense[:, j])
+            for cid in sorted(set(dense[:, j].tolist()) - {0}):
+                held = states.holding(pid, cid)
+                assert history.moment_span(states, held) == history.span(dense[:, j] == cid)
+        for head in range(len(history.ids)):
+            assert np.array_equal(history.chain(head), _walk(history, head))
+    finally:
+        store.close()

@@ -17,6 +17,7 @@ import numpy as np
 from rapidfuzz.distance import LCSseq
 
 from triage.fingerprint import text as T
+from triage.fingerprint.minhash import distinct
 
 # Lines whose first characters say "comment" or "import": shared prologue, not derived code.
 _COMMENT_RE = re.compile(r"^(#(?!include|define|if|pragma)|//|/\*|\*|<!--|--|;|\"\"\"|\'\'\')")
@@ -56,15 +57,17 @@ class View:
         return self.text is not None
 
     @cached_property
-    def _tokenized(self) -> tuple[list[str], np.ndarray]:
+    def _tokenized(self) -> tuple[np.ndarray, np.ndarray]:
+        """Token hashes and per-line shape hashes. The token strings themselves are not kept (a
+        view lives in the scan's cache; ``tokens`` recomputes them for the rare caller)."""
         if self.text is None:
-            return [], np.zeros(0, dtype=np.uint32)
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
         toks, shape_lines = T.tokens_and_shape_lines(self.text)
-        return toks, T.line_hashes(shape_lines)
+        return T.token_hashes(toks), T.line_hashes(shape_lines)
 
     @property
     def tokens(self) -> list[str]:
-        return self._tokenized[0]
+        return T.tokens_and_shape_lines(self.text)[0] if self.text is not None else []
 
     @property
     def shape_hashes(self) -> np.ndarray:
@@ -72,9 +75,17 @@ class View:
         return self._tokenized[1]
 
     @cached_property
-    def token_shingles(self) -> set[int]:
-        toks = self.tokens
-        return set(T.shingle_hashes(T.token_hashes(toks), 5).tolist()) if toks else set()
+    def token_shingles(self) -> np.ndarray:
+        """Distinct token 5-gram hashes, sorted (uint32)."""
+        hashes = self._tokenized[0]
+        return distinct(T.shingle_hashes(hashes, 5)) if len(hashes) else np.zeros(0, dtype=np.uint32)
+
+    @cached_property
+    def code_mask(self) -> np.ndarray:
+        """Per line: a code line (not a comment or an import)."""
+        if len(self.category) != len(self.hashes):
+            return np.ones(len(self.hashes), dtype=bool)
+        return np.fromiter((k == "code" for k in self.category), dtype=bool, count=len(self.category))
 
 
 def categories(raw_lines: list[str]) -> list[str]:
@@ -162,12 +173,6 @@ def _weights(view: View, weight: WeightFn) -> np.ndarray:
     return np.where(view.informative, w, 0.0)
 
 
-def _code_mask(v: View) -> np.ndarray:
-    if len(v.category) != len(v.hashes):
-        return np.ones(len(v.hashes), dtype=bool)
-    return np.fromiter((k == "code" for k in v.category), dtype=bool, count=len(v.category))
-
-
 def compare(d: View, c: View, weight: WeightFn) -> Comparison:
     # Longest-common-subsequence alignment of the line hashes (bit-parallel, C++): linear-ish
     # even for files of tens of thousands of lines, where difflib is quadratic.
@@ -181,14 +186,15 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
     # Novel drop lines (never seen internally) weigh fully: they are what a forger adds.
     cd = float(wd[md].sum() / wd.sum()) if wd.sum() > 0 else 0.0
     cs = float(wc[mc].sum() / wc.sum()) if wc.sum() > 0 else 0.0
-    code = _code_mask(d)
-    ccode = _code_mask(c)
+    code = d.code_mask
+    ccode = c.code_mask
     matched_code = float(wd[md & code].sum())
     code_drop = matched_code / float(wd[code].sum()) if wd[code].sum() > 0 else 0.0
     code_source = float(wc[mc & ccode].sum() / wc[ccode].sum()) if wc[ccode].sum() > 0 else 0.0
     tc = shape = None
     if d.is_text and c.is_text and not (cd >= SETTLED_BY_LINES and matched_code >= 2.0):
-        tc = len(d.token_shingles & c.token_shingles) / len(d.token_shingles) if d.token_shingles else 0.0
+        ds = d.token_shingles
+        tc = len(np.intersect1d(ds, c.token_shingles, assume_unique=True)) / len(ds) if len(ds) else 0.0
         shape = 0.0
         if len(d.shape_hashes) and len(c.shape_hashes):
             shape = float(LCSseq.normalized_similarity(d.shape_hashes.tolist(), c.shape_hashes.tolist()))
@@ -278,11 +284,13 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
         elif [x.strip() for x in d.raw_lines if x.strip()] == [x.strip() for x in c.raw_lines if x.strip()]:
             kinds.append("reindented")
         return ["format-only", *kinds]
-    if d.tokens == c.tokens:
-        return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]
-    if len(d.tokens) == len(c.tokens):
+    # Views keep token hashes, not strings: the strings are recomputed only when the counts agree.
+    if len(d._tokenized[0]) == len(c._tokenized[0]):
+        dt, ct = d.tokens, c.tokens
+        if dt == ct:
+            return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]
         names = numbers = 0
-        for x, y in zip(d.tokens, c.tokens):
+        for x, y in zip(dt, ct):
             if x != y:
                 if x[:1].isdigit() or x[:1] in "\"'`" or y[:1].isdigit() or y[:1] in "\"'`":
                     numbers += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,15 +64,43 @@ class History:
             self.refs[name] = row
             if is_default:
                 self.tips[source_id] = row
-        self.mainline = self._chain_mask(self.tips.values())
+        self._ref_names = sorted(self.refs)
+        self._ref_rows = np.array([self.refs[n] for n in self._ref_names], dtype=np.int64)
+
+    @cached_property
+    def _tour(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-order entry and exit numbers over the first-parent forest: commit ``c`` is on the
+        first-parent chain of ``head`` when ``enter[c] <= enter[head] < leave[c]``. One pass over
+        the commits answers every chain question with array comparisons, however many refs."""
+        n = len(self.ids)
+        children: list[list[int]] = [[] for _ in range(n)]
+        roots = []
+        for row, parent in enumerate(self.first_parent.tolist()):
+            (children[parent] if parent >= 0 else roots).append(row)
+        enter, leave = [0] * n, [0] * n
+        clock = 0
+        stack = [(r, False) for r in reversed(roots)]
+        while stack:
+            row, done = stack.pop()
+            if done:
+                leave[row] = clock
+                continue
+            enter[row] = clock
+            clock += 1
+            stack.append((row, True))
+            stack.extend((c, False) for c in reversed(children[row]))
+        return np.array(enter, dtype=np.int64), np.array(leave, dtype=np.int64)
 
     def _chain_mask(self, heads) -> np.ndarray:
+        enter, leave = self._tour
         mask = np.zeros(len(self.ids), dtype=bool)
         for row in heads:
-            while row >= 0 and not mask[row]:
-                mask[row] = True
-                row = int(self.first_parent[row])
+            mask |= (enter <= enter[row]) & (enter[row] < leave)
         return mask
+
+    @cached_property
+    def mainline(self) -> np.ndarray:
+        return self._chain_mask(self.tips.values())
 
     def chain(self, head: int) -> np.ndarray:
         return self._chain_mask([head])
@@ -85,24 +114,9 @@ class History:
         rows = rows[self.date[rows] <= ts]
         return int(rows[np.argmax(self.date[rows])]) if len(rows) else None
 
-    def states(self, path_ids: list[int]) -> np.ndarray:
-        """Content id (0 = absent) of each path at each commit: shape (commits, len(path_ids))."""
-        col = {p: j for j, p in enumerate(path_ids)}
-        s = np.zeros((len(self.ids), len(path_ids)), dtype=np.int64)
-        if not path_ids:
-            return s
-        by_commit: dict[int, list[tuple[int, int]]] = {}
-        for commit_id, path_id, content_id in self.store.changes_for_paths(path_ids):
-            row = self.row_of.get(commit_id)
-            if row is not None:
-                by_commit.setdefault(row, []).append((col[path_id], content_id or 0))
-        for row in range(len(self.ids)):
-            fp = self.first_parent[row]
-            if fp >= 0:
-                s[row] = s[fp]
-            for j, c in by_commit.get(row, ()):
-                s[row, j] = c
-        return s
+    def states(self, path_ids: list[int]) -> States:
+        """What each of these paths holds at every commit (see ``States``)."""
+        return States(self, path_ids)
 
     def span(self, present: np.ndarray) -> dict:
         """First and last date, commit count and holding refs of a presence vector over commits."""
@@ -116,6 +130,20 @@ class History:
             "present_in": int(len(rows)),
             "current": any(bool(present[t]) for t in self.tips.values()),
             "refs": sorted(n for n, r in self.refs.items() if present[r]),
+        }
+
+    def moment_span(self, states: States, held: np.ndarray) -> dict:
+        """``span`` of the commits whose moment is in ``held`` (a mask over moments), from the
+        moments' own figures: no pass over the commits."""
+        held = held & (states.count > 0)
+        if not held.any():
+            return self.span(np.zeros(0, dtype=bool))
+        return {
+            "first_seen": iso(int(states.first[held].min())),
+            "last_seen": iso(int(states.last[held].max())),
+            "present_in": int(states.count[held].sum()),
+            "current": any(bool(held[states.moment[t]]) for t in self.tips.values()),
+            "refs": [self._ref_names[i] for i in np.nonzero(held[states.moment[self._ref_rows]])[0]],
         }
 
     def describe(self, rows: np.ndarray) -> dict:
@@ -132,35 +160,101 @@ class History:
 
     def branch_of(self, rows: np.ndarray) -> str | None:
         """The ref whose first-parent history holds most of these commits (the default wins ties)."""
+        enter, leave = self._tour
+        row_enter, row_leave = enter[rows], leave[rows]
         best, best_n = None, 0
-        for name, head in sorted(self.refs.items(), key=lambda kv: (kv[1] not in self.tips.values(), kv[0])):
-            n = int(self.chain(head)[rows].sum())
+        tips = set(self.tips.values())
+        for name, head in sorted(self.refs.items(), key=lambda kv: (kv[1] not in tips, kv[0])):
+            at = enter[head]
+            n = int(np.count_nonzero((row_enter <= at) & (at < row_leave)))
             if n > best_n:
                 best, best_n = name, n
         return best
 
 
-def _presence(history: History, files: list[FileAt]) -> tuple[list[FileAt], np.ndarray]:
+class States:
+    """What a few paths hold at every commit, kept once per moment.
+
+    Most commits change none of the paths a drop touches: they hold what their first parent
+    holds. A moment is a commit that changes one of them (moment 0: before any of them exists);
+    ``moment[row]`` is the moment in force at each commit and ``table[m, j]`` the content id of
+    path j at moment m (0 = absent). Memory grows with moments x paths, not commits x paths (a
+    large history has hundreds of thousands of commits); per-moment commit counts, dates and
+    last rows answer life spans and windows without a pass over the commits.
+    """
+
+    def __init__(self, history: History, path_ids: list[int]):
+        self.col = {p: j for j, p in enumerate(path_ids)}
+        events: dict[int, list[tuple[int, int]]] = {}
+        if path_ids:
+            for commit_id, path_id, content_id in history.store.changes_for_paths(path_ids):
+                row = history.row_of.get(commit_id)
+                if row is not None:
+                    events.setdefault(row, []).append((self.col[path_id], content_id or 0))
+        n = len(history.ids)
+        moment = [0] * n
+        base: list[int] = [0]  # per moment, the moment it was changed from
+        changes: list[list[tuple[int, int]]] = [[]]
+        # Rows are topological (a first parent comes first), so one pass assigns every moment.
+        for row, parent in enumerate(history.first_parent.tolist()):
+            m = moment[parent] if parent >= 0 else 0
+            ch = events.get(row)
+            if ch is not None:
+                base.append(m)
+                changes.append(ch)
+                m = len(base) - 1
+            moment[row] = m
+        top = max((c for chs in changes for _j, c in chs), default=0)
+        table = np.zeros((len(base), len(path_ids)), dtype=np.int32 if top < 2**31 else np.int64)
+        for m in range(1, len(base)):
+            table[m] = table[base[m]]
+            for j, c in changes[m]:
+                table[m, j] = c
+        self.table = table
+        self.moment = np.array(moment, dtype=np.int64)
+        k = len(base)
+        self.count = np.bincount(self.moment, minlength=k)
+        self.first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+        self.last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+        self.last_row = np.full(k, -1, dtype=np.int64)
+        np.minimum.at(self.first, self.moment, history.date)
+        np.maximum.at(self.last, self.moment, history.date)
+        np.maximum.at(self.last_row, self.moment, np.arange(n, dtype=np.int64))
+
+    def holding(self, path_id: int, content_id: int) -> np.ndarray:
+        """Mask over moments: the path holds this content."""
+        j = self.col.get(path_id)
+        if j is None:
+            return np.zeros(len(self.table), dtype=bool)
+        return self.table[:, j] == content_id
+
+    def commits(self, moments: np.ndarray) -> np.ndarray:
+        """Commit rows (ascending) whose moment is in the mask ``moments``."""
+        return np.nonzero(moments[self.moment])[0]
+
+
+def _presence(history: History, files: list[FileAt]) -> tuple[list[FileAt], np.ndarray, States]:
+    """The placed files and, per file, the moments at which its path holds its content."""
     placed = [f for f in files if f.path_id is not None]
     path_ids = sorted({f.path_id for f in placed if f.path_id is not None})
     states = history.states(path_ids)
-    col = {p: j for j, p in enumerate(path_ids)}
-    pres = np.zeros((len(placed), len(history.ids)), dtype=bool)
+    pres = np.zeros((len(placed), len(states.table)), dtype=bool)
     for i, f in enumerate(placed):
-        pres[i] = states[:, col[f.path_id]] == f.content_id
-    return placed, pres
+        pres[i] = states.holding(f.path_id, f.content_id)  # type: ignore[arg-type]
+    return placed, pres, states
 
 
-def _window(history: History, pres: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, int]:
-    """Commits holding the most of ``members``, and only those holding the same files: two
+def _window(states: States, pres: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, int]:
+    """Moments holding the most of ``members``, and only those holding the same files: two
     moments that tie are two windows, not one. Of tied moments the newer is taken first."""
-    support = pres[members].sum(axis=0)
+    support = np.where(states.count > 0, pres[members].sum(axis=0), -1)
     best = int(support.max()) if len(support) else 0
-    rows = np.nonzero(support == best)[0]
+    cols = np.nonzero(support == best)[0]
     groups: dict[bytes, list[int]] = {}
-    for r in rows:
-        groups.setdefault(np.packbits(pres[members][:, r]).tobytes(), []).append(int(r))
-    chosen = max(groups.values(), key=lambda g: (int(history.date[g].max()), max(g)))
+    sub = pres[members][:, cols]
+    for i, m in enumerate(cols):
+        groups.setdefault(np.packbits(sub[:, i]).tobytes(), []).append(int(m))
+    chosen = max(groups.values(), key=lambda g: (int(states.last[g].max()), int(states.last_row[g].max())))
     return np.array(sorted(chosen), dtype=np.int64), best
 
 
@@ -168,16 +262,19 @@ def snapshot(history: History, files: list[FileAt]) -> dict:
     """The drop's snapshot windows (report.json ``snapshot``)."""
     out = {"commit": None, "window": [None, None], "dates": [None, None], "support": 0, "files": len(files),
            "commits": [], "commit_count": 0, "branch": None, "contradicting": [], "mixed": False, "windows": []}
-    placed, pres = _presence(history, files)
+    placed, pres, states = _presence(history, files)
     if not placed or len(history.ids) == 0 or not pres.any():
         return out
     remaining = np.arange(len(placed))
     windows = []
     while len(remaining) and len(windows) < MAX_WINDOWS:
-        rows, best = _window(history, pres, remaining)
+        moments, best = _window(states, pres, remaining)
         if best == 0:
             break
-        fits = remaining[pres[remaining][:, rows].all(axis=1)]
+        fits = remaining[pres[remaining][:, moments].all(axis=1)]
+        mask = np.zeros(len(states.table), dtype=bool)
+        mask[moments] = True
+        rows = states.commits(mask)
         if windows and (len(fits) < MIX_MIN_FILES or len(fits) < MIX_MIN_SHARE * len(placed)):
             break
         win = history.describe(rows)
@@ -196,7 +293,7 @@ def snapshot(history: History, files: list[FileAt]) -> dict:
     for i, f in enumerate(placed):
         if f.drop_path in main_fit:
             continue
-        rows = np.nonzero(pres[i])[0]
+        rows = states.commits(pres[i])
         need = history.describe(rows) if len(rows) else None
         contradicting.append({
             "path": f.drop_path,

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from triage import __version__, docscan
 from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
@@ -161,13 +163,12 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
             want_paths.update(o[0] for o in occ.get(cid, [])[:MAX_MATCH_PATHS])
     path_ids = store.path_ids_readonly(want_paths)
     states = history.states(sorted(set(path_ids.values())))
-    col = {pid: j for j, pid in enumerate(sorted(set(path_ids.values())))}
 
     def life(path: str, cid: int) -> dict:
         pid = path_ids.get(path)
-        if pid is None or pid not in col:
-            return history.span(states[:, 0] < 0) if states.shape[1] else {}
-        return history.span(states[:, col[pid]] == cid)
+        if pid is None or pid not in states.col:
+            return history.span(np.zeros(0, dtype=bool)) if states.col else {}
+        return history.moment_span(states, states.holding(pid, cid))
 
     described = docscan.exact_evidence(store, exact_ids)
     for i, p in enumerate(exact):
@@ -334,7 +335,7 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
 
 
-def _document_stage(store: SQLiteStore, p: _Pending, ip: str, texts: docscan.TextCache) -> docscan.Outcome:
+def _document_stage(store: Store, p: _Pending, ip: str, texts: docscan.TextCache) -> docscan.Outcome:
     """Documents by their extracted text, dumps by their rows (``triage.docscan``)."""
     described = describe(p.member.data, p.member.path, p.fp.mime)
     if isinstance(described, DocPrint):
@@ -433,7 +434,7 @@ def _fuzzy_finding(store: Store, p: _Pending, ip: str, cache: ViewCache,
     return finding, source
 
 
-def _weights_finding(store: SQLiteStore, history: History, p: _Pending, ip: str) -> Finding:
+def _weights_finding(store: Store, history: History, p: _Pending, ip: str) -> Finding:
     """Real/outdated by identical tensors, altered by derived ones, or fabricated (``triage.weights``)."""
     fp = p.fp
     wp = fp.weights
@@ -459,17 +460,15 @@ def _weights_finding(store: SQLiteStore, history: History, p: _Pending, ip: str)
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, d.verdict, d.confidence, tuple(reasons), ev)
 
 
-def _checkpoint(store: SQLiteStore, history: History, cid: int, ip: str) -> tuple[list[dict], dict | None]:
+def _checkpoint(store: Store, history: History, cid: int, ip: str) -> tuple[list[dict], dict | None]:
     """Where an internal checkpoint is held (matches, as for exact files) and its summary."""
     occ = store.occurrences([cid])
     pids = store.path_ids_readonly({o[0] for o in occ.get(cid, [])})
-    order = sorted(pids.values())
-    states = history.states(order)
-    col = {pid: j for j, pid in enumerate(order)}
+    states = history.states(sorted(pids.values()))
 
     def life(path: str, content: int) -> dict:
         pid = pids.get(path)
-        return history.span(states[:, col[pid]] == content) if pid is not None else {}
+        return history.moment_span(states, states.holding(pid, content)) if pid is not None else {}
 
     row = store.content_rows([cid])[cid]
     matches = _matches([cid], occ, life, prefer=ip)
@@ -481,7 +480,8 @@ def _checkpoint(store: SQLiteStore, history: History, cid: int, ip: str) -> tupl
     info = store.weights_info([cid]).get(cid, {})
     # Refs (versions, branches, tags) of the holding source whose state has it at that path.
     sid = next((x["id"] for x in store.sources() if x["name"] == m["source"]), None)
-    held = states[:, col[pids[m["path"]]]] == cid if m["path"] in pids else None
+    # Per commit row: the path holds the checkpoint (its moment's state does).
+    held = states.holding(pids[m["path"]], cid)[states.moment] if m["path"] in pids else None
     versions = sorted(name for source_id, name, commit_id, _d in store.refs() if source_id == sid and held is not None
                       and commit_id in history.row_of and held[history.row_of[commit_id]])
     return matches, {

@@ -25,7 +25,7 @@ from typing import Any
 
 from triage.fingerprint.tensors import DERIVED, TensorRecord, classify_pair, compare_checkpoints
 from triage.fingerprint.weights import WeightsPrint
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 from triage.model import Verdict
 
 # Candidate checkpoints compared in full per dropped file, from each lookup.
@@ -67,7 +67,7 @@ def _strength(informative: int) -> float:
     return 1.0 - math.exp(-max(informative, 0) / 2.0)
 
 
-def candidates(store: SQLiteStore, records: tuple[TensorRecord, ...]
+def candidates(store: Store, records: tuple[TensorRecord, ...]
                ) -> tuple[list[int], dict[str, list[int]]]:
     """Internal weights contents worth comparing, and the holders of the drop's tensor hashes."""
     informative = [r for r in records if not r.uninformative]
@@ -104,7 +104,7 @@ def _key(cmp: dict[str, Any], cid: int, current: set[int]) -> tuple:
     return (_RANK[cmp["hint"]], cmp["closeness"], -cmp["summary"]["missing"], cid in current, cid)
 
 
-def _common(store: SQLiteStore, best: int, cmp: dict[str, Any], holders: dict[str, list[int]],
+def _common(store: Store, best: int, cmp: dict[str, Any], holders: dict[str, list[int]],
             records: dict[int, list[TensorRecord]], drop: tuple[TensorRecord, ...]) -> frozenset[str]:
     """Hashes of the best candidate's identical tensors that an unrelated internal checkpoint
     also holds: any model of that shape may have them, so they prove nothing."""
@@ -123,7 +123,7 @@ def _common(store: SQLiteStore, best: int, cmp: dict[str, Any], holders: dict[st
     return frozenset(common)
 
 
-def decide(store: SQLiteStore, wp: WeightsPrint) -> WeightsDecision:
+def decide(store: Store, wp: WeightsPrint) -> WeightsDecision:
     """The verdict on a weights file that no internal content equals byte for byte."""
     drop = wp.records
     informative = sum(1 for r in drop if not r.uninformative)

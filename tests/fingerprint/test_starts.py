@@ -63,4 +63,5 @@ def test_hostile_texts_are_linear():
             assert masked.count(opener) == 0, name
         toks = textvec.features(raw).tokens
         assert len(toks) == len(text.tokens(raw.decode())[0]) > 200_000, name
+        assert text.tokens_and_shape_lines(raw.decode())[0] == text.tokens(raw.decode())[0], name
     assert time.perf_counter() - t0 < 30  # ~2 s here, against minutes before

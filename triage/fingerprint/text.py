@@ -64,17 +64,11 @@ def normalize_newlines(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).rstrip("\n")
 
 
-_WS_RE = re.compile(r"\s+")
-
-
 def ws_lines(text: str) -> list[str]:
-    """Non-blank lines with all whitespace removed (input: newline-normalized text)."""
-    out = []
-    for line in text.split("\n"):
-        squeezed = _WS_RE.sub("", line)
-        if squeezed:
-            out.append(squeezed)
-    return out
+    """Non-blank lines with all whitespace removed (input: newline-normalized text).
+
+    ``str.split()`` splits on exactly the characters ``\\s`` matches (``str.isspace``)."""
+    return [squeezed for squeezed in ("".join(line.split()) for line in text.split("\n")) if squeezed]
 
 
 def line_hashes(lines: list[str]) -> np.ndarray:
@@ -107,29 +101,64 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     return toks, shapes
 
 
+# The same token grammar in two steps: strings and comments first (one C-level split), then the
+# code between them with a four-way pattern. Every string or comment the one-pattern scan
+# finds starts where this split finds it (no other token can hold a quote, '#', '/' or '<'),
+# so both give the same tokens; this one tries far fewer alternatives per character.
+_STR_COM_RE = re.compile(
+    r"""
+    ( "(?:[^"\\\n]|\\.){0,UNITS}"|'(?:[^'\\\n]|\\.){0,UNITS}'|`(?:[^`\\]|\\.){0,UNITS}`
+    | \#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?--> )
+    """.replace("UNITS", str(MAX_STRING_UNITS)),
+    re.VERBOSE | re.DOTALL,
+)
+_CODE_RE = re.compile(r"[A-Za-z_$][\w$]*|\d[\w.]*|[^\w\s]|\n")
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
+
+
+def _str_com_split(text: str) -> list[str]:
+    """``_STR_COM_RE.split(text)``: code, then string or comment, alternately; starts that cannot
+    match are masked first (``starts``, as in ``_matches``) and the parts are the original text."""
+    src = masked(text, MAX_STRING_UNITS, runs=False)
+    if src is text:
+        return _STR_COM_RE.split(text)
+    parts, at = [], 0
+    for m in _STR_COM_RE.finditer(src):
+        parts += [text[at : m.start()], text[m.start() : m.end()]]
+        at = m.end()
+    parts.append(text[at:])
+    return parts
+
+
 def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
-    """One pass: the token stream (comments dropped) and, per line holding tokens, its shape."""
+    """One pass: the token stream (comments dropped) and, per line holding tokens, its shape.
+
+    The same tokens as ``tokens`` (``_TOKEN_RE``); a newline between two tokens ends a shape line.
+    """
     toks: list[str] = []
     lines: list[str] = []
     current: list[str] = []
-    pos = 0
-    for m, kind, tok in _matches(text):
-        if text.count("\n", pos, m.start()):
-            if current:
-                lines.append(" ".join(current))
-                current = []
-        pos = m.end()
-        if kind == "com":
+    keywords = KEYWORDS
+    for i, part in enumerate(_str_com_split(text)):
+        if i % 2:  # a string or a comment
+            if part[0] in "\"'`":
+                toks.append(part)
+                current.append("S")
             continue
-        toks.append(tok)
-        if kind == "id":
-            current.append(tok if tok in KEYWORDS else "I")
-        elif kind == "num":
-            current.append("0")
-        elif kind == "str":
-            current.append("S")
-        else:
-            current.append(tok)
+        for tok in _CODE_RE.findall(part):
+            c = tok[0]
+            if c == "\n":
+                if current:
+                    lines.append(" ".join(current))
+                    current = []
+                continue
+            toks.append(tok)
+            if c in _ID_START:
+                current.append(tok if tok in keywords else "I")
+            elif c.isdecimal():  # \d: a Unicode decimal digit
+                current.append("0")
+            else:
+                current.append(tok)
     if current:
         lines.append(" ".join(current))
     return toks, lines

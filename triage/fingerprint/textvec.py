@@ -118,6 +118,11 @@ def hash_strings(items: list[str]) -> np.ndarray:
     """``segment_hashes`` of each string's UTF-8 bytes (the str-level twin of the bytes path)."""
     if not items:
         return np.zeros(0, dtype=np.uint32)
+    joined = "".join(items)
+    if joined.isascii():  # one encode: every character is one byte
+        lens = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+        ends = np.cumsum(lens)
+        return segment_hashes(np.frombuffer(joined.encode("ascii"), dtype=np.uint8), ends - lens, ends)
     enc = [s.encode("utf-8", "surrogatepass") for s in items]
     lens = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
     ends = np.cumsum(lens)
