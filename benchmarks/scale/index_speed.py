@@ -118,7 +118,9 @@ def triage_index(repo: Path, tmp: Path) -> tuple[float, int, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t = time.perf_counter()
     cmd = [sys.executable, "-m", "triage.cli", "index", str(repo), "--db", str(db), "-q"]
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)
+    if res.returncode:
+        raise SystemExit(f"triage index failed: {res.stderr.decode(errors='replace')}")
     dt = time.perf_counter() - t
     conn = sqlite3.connect(db)
     contents = conn.execute("SELECT count(*) FROM contents").fetchone()[0]
