@@ -2,8 +2,9 @@
 
 The SQL is kept to what SQLite and PostgreSQL both accept, so the PostgreSQL store replays the
 same migrations, translating only column types (``id INTEGER PRIMARY KEY`` becomes a BIGINT
-identity, ``INTEGER`` BIGINT, ``BLOB`` BYTEA: see ``triage.inventory.postgres.ddl``). A database records ``schema_version`` and the fingerprint parameters it was
-built with; a store refuses to open one that differs (its answers would be wrong, not just old).
+identity, ``INTEGER`` BIGINT, ``BLOB`` BYTEA: see ``triage.inventory.postgres.ddl``). A
+database records ``schema_version`` and the fingerprint parameters it was built with; a store
+refuses to open one that differs (its answers would be wrong, not just old).
 """
 
 from __future__ import annotations
