@@ -271,8 +271,14 @@ def test_scans_see_the_published_index_while_a_run_writes(repo: Repo, tmp_path: 
     thread.start()
     try:
         assert paused.wait(60)
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # a table a later migration could add
+            conn.execute("CREATE TABLE doc_text (content_id BIGINT NOT NULL, text TEXT)")
+            conn.execute("INSERT INTO doc_text SELECT id, 'x' FROM contents")
+            everything = conn.execute("SELECT count(*) FROM contents").fetchone()[0]
         ro = open_store(pg_url, writable=False)
         assert isinstance(ro, PostgresStore) and ro.pending_commits == 2  # written, not yet published
+        published = ro.count("contents")
+        assert published < everything and ro.count("doc_text") == published
         assert comparable(scan(drop, pg_url)) == before  # a scan sees the index as it was
     finally:
         resume.set()

@@ -37,6 +37,8 @@ from triage.inventory.store import CONTENT_COLUMNS, Store, band_keys_of, content
 CONNECT_TIMEOUT = 10
 # Tables a scan sees filtered to the published index while a run is still writing.
 PUBLISHED_VIEWS = ("sources", "commits", "changes", "contents", "paths", "postings", "bands")
+# Tables written only in the transaction that publishes a run: always the published state.
+DERIVED_TABLES = ("tip_files", "refs", "line_df")
 
 
 def redact(url: str) -> str:
@@ -454,8 +456,16 @@ class PostgresStore(Store):
                      " (SELECT 1 FROM pg_temp.contents k WHERE k.id = x.content_id)",
         }
         assert tuple(views) == PUBLISHED_VIEWS
+        # Any other table of per-content rows (documents, tensors, ... added by later migrations)
+        # shows the rows of published contents only, with no code of its own.
+        for (table,) in self.conn.raw.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND column_name = 'content_id' ORDER BY table_name").fetchall():
+            if table not in views and table not in DERIVED_TABLES:
+                views[table] = (f'SELECT x.* FROM {s}."{table}" x WHERE EXISTS'
+                                " (SELECT 1 FROM pg_temp.contents k WHERE k.id = x.content_id)")
         for name, query in views.items():
-            self.conn.raw.execute(f"CREATE TEMPORARY VIEW {name} AS {query}")
+            self.conn.raw.execute(f'CREATE TEMPORARY VIEW "{name}" AS {query}')
 
     # -- backend hooks ---------------------------------------------------------------------
 
