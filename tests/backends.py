@@ -13,8 +13,8 @@ from triage.render import json as rjson
 # Every table's rows by natural keys (no ids): what must be equal whoever wrote the index.
 NATURAL = {
     "sources": "SELECT kind, name, default_ref FROM sources",
-    "contents": "SELECT sha256, git_oid, size, mime, kind, encoding, norm_sha256, ws_sha256, lines, sig_tokens,"
-                " sig_shapes, tlsh, body FROM contents",
+    "contents": "SELECT sha256, git_oid, size, mime, kind, encoding, norm_sha256, ws_sha256, lines,"
+                " sig_tokens, sig_shapes, tlsh, body FROM contents",
     "paths": "SELECT path, basename FROM paths",
     "commits": "SELECT s.name, c.oid, c.tree, c.parents, p.oid, c.seq, c.date, c.author_date, c.author,"
                " c.committer, c.subject FROM commits c JOIN sources s ON s.id = c.source_id"
@@ -46,7 +46,8 @@ NATURAL = {
 def natural_dump(store: Store) -> dict[str, list[tuple]]:
     out = {}
     for table, sql in NATURAL.items():
-        rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in store.conn.execute(sql)]
+        rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
+                for r in store.conn.execute(sql)]
         out[table] = sorted(rows, key=repr)
     return out
 

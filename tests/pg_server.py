@@ -65,8 +65,10 @@ def _free_port() -> int:
 class TempServer:
     """``start()`` returns a URL of an empty database; ``stop()`` removes everything."""
 
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None):
+        """``settings``: extra server settings (a benchmark gives shared_buffers, for example)."""
         self.bindir = bindir
+        self.settings = settings or {}
         self.dir = Path(tempfile.mkdtemp(prefix="triage-pg-"))
         self.data = self.dir / "data"
         self.port = _free_port()
@@ -91,10 +93,11 @@ class TempServer:
             pw = pwd.getpwnam(SERVER_USER)
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         os.chmod(self.dir, 0o700)
-        self._run(["initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C",
-                   "--no-sync"])
+        self._run(["initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+                   "--locale=C", "--no-sync"])
         opts = (f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off -c max_connections=50")
+                " -c full_page_writes=off -c max_connections=50"
+                + "".join(f" -c {k}={v}" for k, v in self.settings.items()))
         self._run(["pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-w", "-t",
                    str(START_TIMEOUT), "-o", opts, "start"])
         self.started = True

@@ -74,9 +74,8 @@ def pg_size(url: str) -> int:
 
 def _index_worker(url: str, repo: str) -> None:
     """One of K index processes (forked): one commit per batch, fingerprinting in-process."""
-    from triage.inventory import indexer
+    from triage.inventory import indexer, open_store
     from triage.inventory.indexer import index_source
-    from triage.inventory import open_store
 
     indexer.BATCH_COMMITS = 1
     os.environ["TRIAGE_WORKERS"] = "1"
@@ -159,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--work", type=Path, default=WORK)
     ap.add_argument("--packages", help="comma-separated package names (default: all built)")
+    ap.add_argument("--shared-buffers", default="2GB",
+                    help="shared_buffers of the throwaway server (the 128MB default makes most index probes"
+                         " reads from the OS cache at 500k contents)")
     ap.add_argument("--pg", help="PostgreSQL URL to use (default: a throwaway server in a temp folder)")
     ap.add_argument("--repeat", type=int, default=3, help="scans per drop and backend (median kept)")
     ap.add_argument("--index-workers", type=int, default=2, help="index processes sharing one PostgreSQL run")
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         bindir = find_bindir()
         if bindir is None:
             raise SystemExit(install_hint())
-        server = TempServer(bindir)
+        server = TempServer(bindir, {"shared_buffers": args.shared_buffers})
         base = server.start()
     try:
         rows = []
@@ -204,7 +206,8 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['pkg']:<10} {r['contents']:>8} {r['commits']:>7} | {r['index_lite']:>15.2f} {r['index_pg']:>6.2f}"
+        print(f"{r['pkg']:<10} {r['contents']:>8} {r['commits']:>7}"
+              + f" | {r['index_lite']:>15.2f} {r['index_pg']:>6.2f}"
               + (f" {r['index_workers']:>7.2f}" if k > 1 else "")
               + f" | {r['scan_lite']:>14.2f} {r['scan_pg']:>6.2f} {r['scan_pg'] / r['scan_lite']:>9.2f}"
               + f" | {r['identical']:>4}/{r['drops']:<5} {'yes' if r['same_rows'] else 'NO':>9}"

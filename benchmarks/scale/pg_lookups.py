@@ -10,7 +10,8 @@ Usage::
 
 Each content gets 64 random band keys and 50 random line hashes (what a real content averages:
 2 sketches x 32 bands, ~51 distinct informative lines), loaded in bulk (binary COPY on
-PostgreSQL, sorted inserts in SQLite), then ANALYZE. A query is what the scan sends for one
+PostgreSQL, sorted inserts in SQLite), then what an index run ends with (VACUUM ANALYZE on
+PostgreSQL, ANALYZE in SQLite). The throwaway server gets ``--shared-buffers`` (2GB). A query is what the scan sends for one
 dropped file through ``Store.candidates_by_bands`` (the 64 keys of an indexed content) and
 ``Store.candidates_by_postings`` (its 50 hashes and 250 absent ones). Prints per size and backend
 the median and 95th percentile milliseconds per lookup, the growth per doubling, and the bytes
@@ -56,6 +57,9 @@ def _pairs(keys: np.ndarray, sort: bool) -> tuple[np.ndarray, np.ndarray]:
     if sort:
         order = np.lexsort((cids, flat))
         flat, cids = flat[order], cids[order]
+        keep = np.ones(len(flat), dtype=bool)  # a random key drawn twice for one content: one row
+        keep[1:] = (flat[1:] != flat[:-1]) | (cids[1:] != cids[:-1])
+        flat, cids = flat[keep], cids[keep]
     return flat, cids
 
 
@@ -70,8 +74,9 @@ def load_sqlite(path: Path, bands: np.ndarray, postings: np.ndarray) -> None:
     for table, keys in (("bands", bands), ("postings", postings)):
         flat, cids = _pairs(keys, sort=True)
         for i in range(0, len(flat), LOAD_CHUNK):
+            part = slice(i, i + LOAD_CHUNK)
             conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)",  # noqa: S608
-                             zip(flat[i : i + LOAD_CHUNK].tolist(), cids[i : i + LOAD_CHUNK].tolist(), strict=True))
+                             zip(flat[part].tolist(), cids[part].tolist(), strict=True))
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -84,16 +89,18 @@ def load_pg(url: str, bands: np.ndarray, postings: np.ndarray) -> None:
     raw = store.conn.raw
     for table, col, keys in (("bands", "key", bands), ("postings", "hash", postings)):
         flat, cids = _pairs(keys, sort=True)
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({col}, content_id) FROM STDIN (FORMAT BINARY)") as cp:
+        copy = f"COPY {table} ({col}, content_id) FROM STDIN (FORMAT BINARY)"
+        with raw.cursor() as cur, cur.copy(copy) as cp:
             cp.write(COPY_HEADER)
             for i in range(0, len(flat), LOAD_CHUNK):
                 cp.write(binary_pair_rows(flat[i : i + LOAD_CHUNK], cids[i : i + LOAD_CHUNK]))
             cp.write(COPY_TRAILER)
-    raw.execute("ANALYZE bands, postings, line_df")
+    store.optimize()  # what an index run ends with: VACUUM (ANALYZE)
     store.close()
 
 
-def queries(bands: np.ndarray, postings: np.ndarray, count: int, seed: int) -> list[tuple[list[int], list[int]]]:
+def queries(bands: np.ndarray, postings: np.ndarray, count: int,
+            seed: int) -> list[tuple[list[int], list[int]]]:
     rng = np.random.default_rng(seed + 1)
     out = []
     for c in rng.integers(0, bands.shape[0], size=count):
@@ -126,9 +133,8 @@ def sizes_pg(url: str) -> int:
 def sizes_sqlite(path: Path) -> int:
     conn = sqlite3.connect(str(path))
     try:
-        return int(conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN"
-                                " ('bands', 'postings', 'sqlite_autoindex_bands_1', 'sqlite_autoindex_postings_1')")
-                   .fetchone()[0] or 0)
+        names = "'bands', 'postings', 'sqlite_autoindex_bands_1', 'sqlite_autoindex_postings_1'"
+        return int(conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({names})").fetchone()[0] or 0)
     except sqlite3.OperationalError:  # no dbstat in this SQLite build
         return path.stat().st_size
     finally:
@@ -139,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="125000,250000,500000", help="comma-separated numbers of contents")
     ap.add_argument("--queries", type=int, default=200, help="lookups per size and backend")
+    ap.add_argument("--shared-buffers", default="2GB",
+                    help="shared_buffers of the throwaway server (the 128MB default makes most index probes"
+                         " reads from the OS cache at 500k contents)")
     ap.add_argument("--pg", help="PostgreSQL URL (default: a throwaway server in a temp folder)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         bindir = find_bindir()
         if bindir is None:
             raise SystemExit(install_hint())
-        server = TempServer(bindir)
+        server = TempServer(bindir, {"shared_buffers": args.shared_buffers})
         base = server.start()
     from benchmarks.scale.backends import drop_schema, schema_url
 
@@ -194,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                 drop_schema(base, name)
                 lite.unlink(missing_ok=True)
             results.append(row)
+            print_table(results[-1:], args.queries, growth=False)  # as it comes (the table follows)
     finally:
         if server is not None:
             server.stop()
@@ -201,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_table(results: list[dict], queries_n: int) -> None:
+def print_table(results: list[dict], queries_n: int, growth: bool = True) -> None:
     print(f"ms per lookup (median / p95 of {queries_n}): bands = 64 LSH keys, postings = 300 line hashes")
     head = (f"{'contents':>9} | {'backend':<10} | {'bands ms':>14} | {'postings ms':>14} | {'load s':>7}"
             f" | {'bytes/content':>13}")
@@ -212,7 +222,7 @@ def print_table(results: list[dict], queries_n: int) -> None:
             b, p = r["ms"][k]["bands"], r["ms"][k]["postings"]
             print(f"{r['n']:>9} | {k:<10} | {b[0]:>6.2f} / {b[1]:>5.2f} | {p[0]:>6.2f} / {p[1]:>5.2f}"
                   f" | {r['load'][k]:>7.1f} | {r['bytes'][k] / r['n']:>13.0f}")
-    if len(results) > 1:
+    if growth and len(results) > 1:
         first, last = results[0], results[-1]
         doublings = np.log2(last["n"] / first["n"])
         for k in ("sqlite", "postgresql"):

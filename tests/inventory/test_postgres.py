@@ -25,13 +25,14 @@ from triage.pipeline import scan
 
 
 def _history(repo: Repo, commits: int = 6) -> None:
-    repo.commit({"src/a.py": code_file("alpha"), "README.md": "# project\n", "data/x.bin": bytes(range(256)) * 8})
+    repo.commit({"src/a.py": code_file("alpha"), "README.md": "# project\n",
+                 "data/x.bin": bytes(range(256)) * 8})
     repo.git("checkout", "-q", "-b", "side")
     repo.commit({"src/side.py": code_file("side")}, "side work")
     repo.git("checkout", "-q", "main")
     for i in range(commits):
-        repo.commit({f"src/m{i % 3}.py": code_file(f"m{i % 3}", salt=str(i)), "src/a.py": code_file("alpha", salt=str(i))},
-                    f"c{i}")
+        repo.commit({f"src/m{i % 3}.py": code_file(f"m{i % 3}", salt=str(i)),
+                     "src/a.py": code_file("alpha", salt=str(i))}, f"c{i}")
     repo.commit({"README.md": None, "docs/x.md": "# docs\n"}, "drop readme")
     repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
     repo.git("tag", "v1", "HEAD~2")
@@ -184,7 +185,8 @@ def _worker(url: str, repo: str, out) -> None:
 def test_two_index_processes_fill_one_index(repo: Repo, tmp_path: Path, pg_url: str):
     """Two processes at once on one history: together they write what one process writes."""
     for i in range(24):
-        files = {f"src/m{i % 5}.py": code_file(f"m{i % 5}", salt=str(i)), "src/shared.py": code_file("s", salt=str(i // 4))}
+        files = {f"src/m{i % 5}.py": code_file(f"m{i % 5}", salt=str(i)),
+                 "src/shared.py": code_file("s", salt=str(i // 4))}
         if i % 7 == 0:
             files["src/common.py"] = code_file("common")  # the same blob in several batches
         repo.commit(files, f"c{i}")
@@ -232,14 +234,17 @@ def test_a_dead_workers_batches_are_taken_over(repo: Repo, tmp_path: Path, pg_ur
 # -- scans while a run writes ---------------------------------------------------------------------
 
 
-def test_scans_see_the_published_index_while_a_run_writes(repo: Repo, tmp_path: Path, pg_url: str, monkeypatch):
+def test_scans_see_the_published_index_while_a_run_writes(repo: Repo, tmp_path: Path, pg_url: str,
+                                                          monkeypatch):
     monkeypatch.setenv("TRIAGE_WORKERS", "1")
     repo.commit({"src/a.py": code_file("alpha"), "src/b.py": code_file("beta")}, "one")
     index_into(pg_url, repo.path)
     for i in range(4):
-        repo.commit({f"src/n{i}.py": code_file(f"n{i}"), "src/a.py": code_file("alpha", salt=str(i))}, f"n{i}")
+        repo.commit({f"src/n{i}.py": code_file(f"n{i}"), "src/a.py": code_file("alpha", salt=str(i))},
+                    f"n{i}")
     drop = tmp_path / "drop.zip"
-    drop.write_bytes(zip_bytes({f"leak/{p}": (repo.path / p).read_bytes() for p in ("src/a.py", "src/n0.py", "src/b.py")}))
+    members = ("src/a.py", "src/n0.py", "src/b.py")
+    drop.write_bytes(zip_bytes({f"leak/{p}": (repo.path / p).read_bytes() for p in members}))
     before = comparable(scan(drop, pg_url))
     assert [f["verdict"] for f in before["files"]] == ["altered", "fabricated", "real"]
 
@@ -266,8 +271,14 @@ def test_scans_see_the_published_index_while_a_run_writes(repo: Repo, tmp_path: 
     thread.start()
     try:
         assert paused.wait(60)
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # a table a later migration could add
+            conn.execute("CREATE TABLE doc_text (content_id BIGINT NOT NULL, text TEXT)")
+            conn.execute("INSERT INTO doc_text SELECT id, 'x' FROM contents")
+            everything = conn.execute("SELECT count(*) FROM contents").fetchone()[0]
         ro = open_store(pg_url, writable=False)
         assert isinstance(ro, PostgresStore) and ro.pending_commits == 2  # written, not yet published
+        published = ro.count("contents")
+        assert published < everything and ro.count("doc_text") == published
         assert comparable(scan(drop, pg_url)) == before  # a scan sees the index as it was
     finally:
         resume.set()

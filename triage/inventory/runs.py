@@ -47,7 +47,8 @@ def join_or_plan(store: Store, repo: GitRepo, source_id: int, refs: dict[str, st
         known = store.known_commits(source_id)
         new = repo.new_commits(sorted(set(refs.values())), sorted(known))
         seq = store.max_seq(source_id) + 1
-        batches = [(seq + i, [c.oid for c in new[i : i + batch_commits]]) for i in range(0, len(new), batch_commits)]
+        batches = [(seq + i, [c.oid for c in new[i : i + batch_commits]])
+                   for i in range(0, len(new), batch_commits)]
         store.plan_run(source_id, refs, default, batches)
         store.set_meta("state", "indexing")
     return Run(refs, default)

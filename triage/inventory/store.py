@@ -88,8 +88,8 @@ class Store(DocumentStore):
             chunk = tuple(values[i : i + IN_CHUNK])
             yield f"IN ({','.join('?' * len(chunk))})", chunk
 
-    def _bulk(self, table: str, cols: Sequence[str], rows: Iterable[tuple], *, key: int, replace: bool = False,
-              fresh: bool = False) -> None:
+    def _bulk(self, table: str, cols: Sequence[str], rows: Iterable[tuple], *, key: int,
+              replace: bool = False, fresh: bool = False) -> None:
         """Insert many rows; a row whose first ``key`` columns already exist is skipped (or
         replaces the old one). ``fresh``: the caller knows no key is in the table yet (the rows
         belong to a content or commit this transaction created), so a backend may load them
@@ -127,7 +127,8 @@ class Store(DocumentStore):
     # -- opening ---------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations"
+                          " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {r[0] for r in self.conn.execute("SELECT name FROM migrations")}
         for name, sql in MIGRATIONS:
             if name in done:
@@ -235,11 +236,12 @@ class Store(DocumentStore):
         out = self._pairs("SELECT path, id FROM paths WHERE path {IN}", paths)
         missing = [p for p in paths if p not in out]
         for p in missing:
-            pid = self._insert_id("INSERT INTO paths (path, basename) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
-                                  (p, p.rsplit("/", 1)[-1]))
+            pid = self._insert_id("INSERT INTO paths (path, basename) VALUES (?, ?)"
+                                  " ON CONFLICT (path) DO NOTHING", (p, p.rsplit("/", 1)[-1]))
             if pid is not None:
                 out[p] = pid
-        out.update(self._pairs("SELECT path, id FROM paths WHERE path {IN}", [p for p in missing if p not in out]))
+        lost = [p for p in missing if p not in out]  # written by another worker meanwhile
+        out.update(self._pairs("SELECT path, id FROM paths WHERE path {IN}", lost))
         return out
 
     def content_ids_by_oid(self, oids: Iterable[str]) -> dict[str, int]:
@@ -363,7 +365,8 @@ class Store(DocumentStore):
             "WITH RECURSIVE chain (id, depth) AS (SELECT CAST(? AS BIGINT), 0 UNION ALL"
             " SELECT c.first_parent, chain.depth + 1 FROM commits c JOIN chain ON c.id = chain.id"
             " WHERE c.first_parent IS NOT NULL)"
-            " SELECT chain.depth, ch.path_id, ch.content_id FROM chain JOIN changes ch ON ch.commit_id = chain.id",
+            " SELECT chain.depth, ch.path_id, ch.content_id FROM chain"
+            " JOIN changes ch ON ch.commit_id = chain.id",
             (commit_id,)).fetchall()
         rows.sort(key=lambda r: -r[0])  # the root first, then each commit's changes over its parent's
         state: dict[int, int] = {}
@@ -426,7 +429,8 @@ class Store(DocumentStore):
         return row is None or bool(row[0])
 
     def mark_batch_done(self, source_id: int, batch: int) -> None:
-        self.conn.execute("UPDATE index_batches SET done = 1 WHERE source_id = ? AND batch = ?", (source_id, batch))
+        self.conn.execute("UPDATE index_batches SET done = 1 WHERE source_id = ? AND batch = ?",
+                          (source_id, batch))
 
     def end_run(self, source_id: int) -> None:
         self.conn.execute("DELETE FROM index_batches WHERE source_id = ?", (source_id,))
@@ -548,7 +552,8 @@ class Store(DocumentStore):
     def commits_table(self) -> list[tuple]:
         """(id, source_id, oid, first_parent, seq, date, parents) for every commit, topological."""
         return [tuple(r) for r in self.conn.execute(
-            "SELECT id, source_id, oid, first_parent, seq, date, parents FROM commits ORDER BY source_id, seq")]
+            "SELECT id, source_id, oid, first_parent, seq, date, parents FROM commits ORDER BY source_id, seq"
+        )]
 
     def changes_for_paths(self, path_ids: Iterable[int]) -> list[tuple[int, int, int | None]]:
         ids = sorted(set(path_ids))
