@@ -37,7 +37,8 @@ class NewContent:
         """Values of the ``contents`` columns after ``id``, in schema order."""
         fp = self.fp
         return (
-            fp.sha256, fp.git_oid, fp.size, fp.mime or None, fp.kind, fp.encoding, fp.norm_sha256, fp.ws_sha256,
+            fp.sha256, fp.git_oid, fp.size, fp.mime or None, fp.kind, fp.encoding,
+            fp.norm_sha256, fp.ws_sha256,
             fp.lines.astype("<u4").tobytes() if len(fp.lines) else None,
             to_bytes(fp.sig_tokens) if fp.sig_tokens is not None else None,
             to_bytes(fp.sig_shapes) if fp.sig_shapes is not None else None,
