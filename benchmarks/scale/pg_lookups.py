@@ -8,17 +8,17 @@ Usage::
     python benchmarks/scale/pg_lookups.py --sizes 250000,500000,1000000 --queries 300
     python benchmarks/scale/pg_lookups.py --pg postgresql://me@db.example/bench
 
-Each content gets 64 random band keys and 50 random line hashes (what a real content averages:
-2 sketches x 32 bands, ~51 distinct informative lines), loaded in bulk (binary COPY on
-PostgreSQL, sorted inserts in SQLite), then what an index run ends with (VACUUM ANALYZE on
-PostgreSQL, ANALYZE in SQLite). The throwaway server gets ``--shared-buffers`` (2GB). A query
-is what the scan sends for one dropped file through ``Store.candidates_by_bands`` (the 64 keys
-of an indexed content) and ``Store.candidates_by_postings`` (its 50 hashes and 250 absent ones). Prints per size and backend
-the median and 95th percentile milliseconds per lookup, the growth per doubling, and the bytes
-per content of the two tables with their indexes. Lookups are timed after a checkpoint and one
-unmeasured pass over the same queries (a long-lived index's steady state), interleaved 20 at a
-time between the backends. Without ``--pg`` a throwaway server is started
-(``tests/pg_server.py``).
+Each content gets 64 random band keys and 50 random line hashes (what a real content averages: 2
+sketches x 32 bands, ~51 distinct informative lines), loaded in bulk (binary COPY on PostgreSQL,
+sorted inserts in SQLite), then what an index run ends with (VACUUM ANALYZE on PostgreSQL,
+ANALYZE in SQLite). The throwaway server gets ``--shared-buffers`` (2GB). A query is what the
+scan sends for one dropped file through ``Store.candidates_by_bands`` (the 64 keys of an indexed
+content) and ``Store.candidates_by_postings`` (its 50 hashes and 250 absent ones). Prints per
+size and backend the median and 95th percentile milliseconds per lookup, the growth per
+doubling, and the bytes per content of the two tables with their indexes. Lookups are timed
+after a checkpoint and one unmeasured pass over the same queries (a long-lived index's steady
+state), interleaved 20 at a time between the backends. Without ``--pg`` a throwaway server is
+started (``tests/pg_server.py``).
 """
 
 from __future__ import annotations
