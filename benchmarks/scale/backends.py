@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         bindir = find_bindir()
         if bindir is None:
             raise SystemExit(install_hint())
-        server = TempServer(bindir, {"shared_buffers": args.shared_buffers})
+        server = TempServer(bindir, {"shared_buffers": args.shared_buffers, "max_wal_size": "8GB"})
         base = server.start()
     try:
         rows = []

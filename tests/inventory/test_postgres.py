@@ -161,11 +161,21 @@ def test_interrupted_run_is_hidden_then_resumed(repo: Repo, tmp_path: Path, pg_u
 # -- several workers ----------------------------------------------------------------------------
 
 
-def _worker(url: str, repo: str, out) -> None:
-    """One index process (forked): small batches, each write slowed so that workers interleave."""
+def _worker(url: str, repo: str, out, barrier) -> None:
+    """One index process (forked): small batches; it writes its first batch only once the other
+    worker holds one too, and each write is slowed, so that the two really share the run."""
     os.environ["TRIAGE_WORKERS"] = "1"
     indexer.BATCH_COMMITS = 2
     write = indexer._write_commits
+    claims = runs.claims
+
+    def claims_together(store, sid):
+        for i, batch in enumerate(claims(store, sid)):
+            if i == 0:
+                barrier.wait(60)  # claimed before this batch's transaction holds any row
+            yield batch
+
+    runs.claims = claims_together
 
     def slow(*args, **kw):
         time.sleep(0.03)
@@ -191,8 +201,8 @@ def test_two_index_processes_fill_one_index(repo: Repo, tmp_path: Path, pg_url: 
             files["src/common.py"] = code_file("common")  # the same blob in several batches
         repo.commit(files, f"c{i}")
     ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(pg_url, str(repo.path), out)) for _ in range(2)]
+    out, barrier = ctx.Queue(), ctx.Barrier(2)
+    procs = [ctx.Process(target=_worker, args=(pg_url, str(repo.path), out, barrier)) for _ in range(2)]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]

@@ -23,7 +23,6 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,6 +37,8 @@ from triage.inventory.store import CONTENT_COLUMNS, Store, as_new
 CONNECT_TIMEOUT = 10
 # Tables a scan sees filtered to the published index while a run is still writing.
 PUBLISHED_VIEWS = ("sources", "commits", "changes", "contents", "paths", "postings", "bands")
+# Translated statements kept per connection (Store has a few dozen distinct ones).
+TRANSLATED_MAX = 1024
 # Tables written only in the transaction that publishes a run: always the published state.
 DERIVED_TABLES = ("tip_files", "refs", "line_df")
 
@@ -110,10 +111,17 @@ class PgConn:
         self.pending: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
         self.pairs: dict[tuple[str, tuple[str, ...]], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._columns: dict[str, tuple[list[str], list[str]]] = {}
+        self._translated: dict[str, str] = {}
 
-    # The translation depends on the table's keys for INSERT OR REPLACE only; cache per text.
-    @lru_cache(maxsize=512)  # noqa: B019 - one adapter per connection, few distinct statements
     def translate(self, sql: str) -> str:
+        """Store's SQL as psycopg runs it (cached per text: the statements are few)."""
+        if sql not in self._translated:
+            if len(self._translated) >= TRANSLATED_MAX:
+                self._translated.clear()
+            self._translated[sql] = self._translate(sql)
+        return self._translated[sql]
+
+    def _translate(self, sql: str) -> str:
         m = _INSERT_OR.match(sql)
         if m:
             verb, table, cols = m.group(1).upper(), m.group(2), m.group(4)

@@ -648,6 +648,11 @@ class SQLiteStore(Store):
         super().__init__(conn, str(path), writable)
         self.file = path
 
+    def _insert_id(self, sql: str, params: Sequence) -> int | None:
+        # lastrowid, not RETURNING: SQLite has RETURNING only since 3.35 (Debian 11 ships 3.34).
+        cur = self.conn.execute(sql, params)
+        return int(cur.lastrowid) if cur.rowcount == 1 else None
+
     @classmethod
     def create_or_open(cls, path: Path) -> SQLiteStore:
         path = Path(path)
