@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/out
 
-.PHONY: demo test golden system-deps bench lint clean
+.PHONY: demo test golden system-deps bench bench-docs lint clean
 
 demo: $(STAMP)
 	$(BIN)/python samples/make_sample.py --out $(SAMPLE)
@@ -30,6 +30,10 @@ golden: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy/run.py
 
+# Documents and dumps benchmark (builds its own data, no network): per-class F1 vs a MinHash baseline.
+bench-docs: $(STAMP)
+	$(BIN)/python benchmarks/documents/run.py
+
 lint: $(STAMP)
 	$(BIN)/python -m ruff check triage tests
 
@@ -40,14 +44,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages: libmagic (python-magic), git (indexing histories), libarchive (7z, rar, cpio,
-# ISO drops), and chromium (the test
-# that opens report.html in a real headless browser; triage itself does not need it).
+# ISO drops), chromium (the test that opens report.html in a real headless browser) and
+# postgresql (the server binaries the tests start a throwaway PostgreSQL index with; triage
+# itself needs neither, only a server URL for a shared index).
 system-deps:
 	@missing=""; \
 	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('magic') else 1)" || missing="$$missing libmagic1"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('archive') else 1)" || missing="$$missing libarchive13"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$missing"; \

@@ -59,3 +59,33 @@ def code_file(name: str, n: int = 40, salt: str = "") -> str:
         lines.append(f"    return json.dumps({{'{name}': result, 'step': {i}}})")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL server for the whole session (see tests/pg_server.py).
+
+    Skipped, with the reason, only when the server binaries are missing and cannot be installed
+    here (not root, or no apt-get); TRIAGE_REQUIRE_PG=1 makes that a failure instead.
+    """
+    from tests.pg_server import TempServer, find_bindir, install_hint, try_install
+
+    bindir = find_bindir()
+    if bindir is None and try_install():
+        bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("TRIAGE_REQUIRE_PG") == "1":
+            pytest.fail(install_hint())
+        pytest.skip(install_hint())
+    server = TempServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty schema on the session's server (one index per test)."""
+    return pg_server.new_schema()

@@ -15,7 +15,8 @@ from triage.model import Verdict
 CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "classify" / "cases.yaml").read_text())
 DEFAULTS = dict(containment_drop=0.0, containment_source=0.0, matched_code=0.0, matched_weight=0.0,
                 matched_lines=0, drop_lines=0, source_lines=0, inserted=0, deleted=0, token_containment=None,
-                shape_ratio=None, token_shingles=0, code_drop=0.0, code_source=0.0, prefix=False, byte_diff=None)
+                shape_ratio=None, token_shingles=0, code_drop=0.0, code_source=0.0, prefix=False, byte_diff=None,
+                run_past_prologue=0.0)
 
 
 def _scored(i: int, fig: dict, n_drop: int, span: list[int] | None) -> Scored:

@@ -35,6 +35,14 @@ MIN_CONTAINED_WEIGHT = 1.0
 # of the candidate's code. A forgery reusing header, docstring and imports carries none.
 BODY_MATCHED_CODE = 2.0
 BODY_CODE_SHARE = 0.15
+# A verbatim run that carries the candidate's prologue on into its code (a chimera: the real
+# file's first part, then new code), with more specific weight past the prologue than one line
+# (a forger at a real path may well write the same class or export line after the header).
+RUN_PAST_PROLOGUE = 1.5
+# The whole candidate, its code included, survives in the drop file (lines inserted into a
+# small file whose only code is a line or two): derived, if that code is specific.
+WHOLE_SOURCE = 0.95
+MIN_WHOLE_CODE = 1.0
 # Token runs: nearly all of the drop file's token 5-grams come from the candidate.
 TOKEN_ALL = 0.9
 MIN_TOKEN_SHINGLES = 30
@@ -95,6 +103,12 @@ def _derived(s: Scored, siblings_like_shape: int, is_text: bool) -> tuple[bool, 
     if c.matched_code >= BODY_MATCHED_CODE and c.code_source >= BODY_CODE_SHARE:
         return True, (f"{c.code_source:.0%} of an internal file's specific code survives in it"
                       f" ({c.matched_code:.0f} lines' weight)")
+    if (c.containment_source >= WHOLE_SOURCE and c.code_source >= WHOLE_SOURCE
+            and c.matched_code >= MIN_WHOLE_CODE):
+        return True, f"all of an internal file, its code included, survives in it ({c.inserted} lines added)"
+    if c.run_past_prologue >= RUN_PAST_PROLOGUE:
+        return True, (f"it copies an internal file verbatim from its header on into its code"
+                      f" ({c.run_past_prologue:.1f} lines' weight past the license, docstring and imports)")
     tc, shape = c.token_containment or 0.0, c.shape_ratio or 0.0
     if tc >= TOKEN_ALL and c.token_shingles >= MIN_TOKEN_SHINGLES:
         return True, f"{tc:.0%} of its token runs come from internal content"

@@ -56,6 +56,13 @@ class _Progress:
             self.bars = None
 
 
+def _db_option(ctx: click.Context, param: click.Parameter, value: str) -> Path | str:
+    """--db: a postgresql:// (or postgres://) URL stays a string, anything else is a file path."""
+    from triage.inventory import is_url
+
+    return value if is_url(value) else Path(value)
+
+
 def _fail(exc: BaseException) -> None:
     if isinstance(exc, TriageError):
         click.echo(f"triage: error: {exc}", err=True)
@@ -72,7 +79,8 @@ def main() -> None:
 
 @main.command(epilog=EPILOG)
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="Index file (SQLite), created if missing.")
+@click.option("--db", "db", required=True, callback=_db_option, metavar="FILE|URL",
+              help="Index file (SQLite), created if missing; or a postgresql:// URL of a shared index.")
 @click.option("--name", help="Source name in the index (default: the folder or archive name).")
 @click.option("--kind", type=click.Choice(["git", "directory", "archive"]),
               help="What SOURCE is (default: detected; 'git' refuses a folder that is not a repository).")
@@ -80,16 +88,20 @@ def main() -> None:
 @click.option("--version", "version_", help="Version label for a directory or release archive.")
 @click.option("--date", help="Date of a directory or release archive version (ISO 8601).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def index(source: Path, db: Path, name: str | None, kind: str | None, default_branch: str | None, version_: str | None,
+def index(source: Path, db: Path | str, name: str | None, kind: str | None, default_branch: str | None, version_: str | None,
           date: str | None, quiet: bool) -> None:
     """Index SOURCE into the inventory: a git repository (every commit of every branch and tag),
-    a directory, or a release archive (one version each). Re-running adds only what is new."""
+    a directory, or a release archive (one version each). Re-running adds only what is new.
+    Documents (PDF, office, OpenDocument, HTML, Markdown, notebooks, e-mail) are indexed by their
+    text and metadata too, and dumps (CSV, SQL, JSON lines) by their rows.
+    On a PostgreSQL index, several 'triage index' runs of one repository (on one machine or
+    several) share the work: each takes batches of commits until none is left."""
+    from triage.inventory import open_store
     from triage.inventory.indexer import index_source
-    from triage.inventory.store import SQLiteStore
 
     progress = _Progress(quiet)
     try:
-        store = SQLiteStore.create_or_open(db)
+        store = open_store(db, writable=True)
         try:
             stats = index_source(store, source, name=name, kind=kind, default_branch=default_branch, version=version_,
                                  date=date, progress=progress)
@@ -106,14 +118,29 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
     click.echo(
         f"indexed {stats.source} ({stats.kind}): {stats.commits_new} new commits/versions,"
         f" {stats.contents_new} new contents, {stats.bytes_fingerprinted} bytes in {stats.seconds:.1f}s"
-        + (f"; current = {stats.default_ref}" if stats.default_ref else ""),
+        + (f"; current = {stats.default_ref}" if stats.default_ref else "")
+        + _documents_line(stats),
         err=True,
     )
+    for note in stats.notes:
+        click.echo("note: " + "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in note), err=True)
+
+
+def _documents_line(stats) -> str:
+    """"; 12 documents (1 unreadable), 3 tables" when the source held any."""
+    parts = []
+    if stats.documents or stats.documents_unreadable:
+        parts.append(f"{stats.documents} documents"
+                     + (f" ({stats.documents_unreadable} unreadable)" if stats.documents_unreadable else ""))
+    if stats.tables:
+        parts.append(f"{stats.tables} tables")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 @main.command(epilog=EPILOG)
 @click.argument("drop", type=click.Path(path_type=Path))
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="Inventory index built by 'triage index'.")
+@click.option("--db", "db", required=True, callback=_db_option, metavar="FILE|URL",
+              help="Inventory index built by 'triage index' (a file, or a postgresql:// URL).")
 @click.option("--out", "out", type=click.Path(path_type=Path),
               help="Evidence folder for report.json and report.md (default: report.json on stdout).")
 @click.option("--force", is_flag=True, help="Overwrite reports already in --out.")
@@ -129,7 +156,7 @@ def index(source: Path, db: Path, name: str | None, kind: str | None, default_br
 @click.option("--max-depth", type=int, help="Deepest archive nesting opened.")
 @click.option("--max-ratio", type=float, help="Highest compression ratio accepted.")
 @click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
-def scan(drop: Path, db: Path, out: Path | None, force: bool, sign_key: Path | None,
+def scan(drop: Path, db: Path | str, out: Path | None, force: bool, sign_key: Path | None,
          signature_dirs: tuple[Path, ...], as_of: str | None, quiet: bool, **limits: int | float | None) -> None:
     """Scan DROP (an archive or a directory) against the inventory and write the validation report:
     report.json, report.md, report.html, report.csv, report.dfxml and manifest.json in --out."""

@@ -23,8 +23,9 @@ from triage.fingerprint.minhash import distinct
 _COMMENT_RE = re.compile(r"^(#(?!include|define|if|pragma)|//|/\*|\*|<!--|--|;|\"\"\"|\'\'\')")
 _IMPORT_RE = re.compile(
     r"^(import\s|from\s+\S+\s+import\b|#\s*include\b|using\s|package\s|use\s|require\(|@import\b"
-    r"|(var|let|const)\s+[\w${},:\s]*=\s*require\(|[\w$]+\s*=\s*require\(|export\s.*\sfrom\s)"
+    r"|(var|let|const)\s+[\w${},:\s]*=\s*require\(|[\w$.]+\s*=\s*require\(|export\s.*\sfrom\s)"
 )
+_DIRECTIVE_RE = re.compile(r"""^['"]use (strict|client|server)['"];?$""")
 # Diff hunks shown per altered file, and lines per hunk, in the report.
 MAX_HUNKS = 8
 MAX_HUNK_LINES = 24
@@ -89,25 +90,38 @@ class View:
 
 
 def categories(raw_lines: list[str]) -> list[str]:
-    """Per non-blank line (the lines ``ws_lines`` keeps): comment, import or code."""
+    """Per non-blank line (the lines ``ws_lines`` keeps): comment, import or code.
+
+    An import that opens a bracket (``from x import (``, ``import {``) runs to the line that
+    closes it, and ``'use strict'`` directives are prologue too: a forger who copies the import
+    block copies those lines with it."""
     cats = []
     in_doc = False
+    open_import = 0  # unclosed brackets of the import statement being read
     for line in raw_lines:
         sq = line.strip()
         if not sq:
             continue
         quotes = sq.count('"""') + sq.count("\'\'\'")
-        if in_doc or quotes:
+        if open_import > 0:
+            cats.append("import")
+            open_import += _bracket_balance(sq)
+        elif in_doc or quotes:
             cats.append("comment")
             if quotes % 2 == 1:
                 in_doc = not in_doc
         elif _COMMENT_RE.match(sq):
             cats.append("comment")
-        elif _IMPORT_RE.match(sq):
+        elif _IMPORT_RE.match(sq) or _DIRECTIVE_RE.match(sq):
             cats.append("import")
+            open_import = max(_bracket_balance(sq), 0) if _IMPORT_RE.match(sq) else 0
         else:
             cats.append("code")
     return cats
+
+
+def _bracket_balance(line: str) -> int:
+    return line.count("(") + line.count("{") - line.count(")") - line.count("}")
 
 
 def text_view(text: str, data: bytes = b"", line_hashes: np.ndarray | None = None) -> View:
@@ -150,6 +164,10 @@ class Comparison:
     code_source: float  # weighted share of the candidate's code lines aligned
     prefix: bool  # the drop file is the candidate's beginning (truncation)
     byte_diff: int | None = None  # binaries of equal size: bytes that differ
+    # Weight of the candidate's lines past its prologue (license, docstring, imports) copied in
+    # one verbatim run together with the end of that prologue: a copy that does not stop where a
+    # forger's reuse of the header would.
+    run_past_prologue: float = 0.0
 
 
 WeightFn = Callable[[np.ndarray], np.ndarray]
@@ -186,6 +204,12 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
         if len(d.shape_hashes) and len(c.shape_hashes):
             shape = float(LCSseq.normalized_similarity(d.shape_hashes.tolist(), c.shape_hashes.tolist()))
     n_match = int(md.sum())
+    run_past = 0.0
+    if d.is_text and c.is_text and ccode.any():
+        pe = int(np.argmax(ccode))  # the candidate's first code line: where its prologue ends
+        for _a, b, n in blocks:
+            if b < pe < b + n:
+                run_past = float(wc[pe : b + n].sum())
     prefix = n_match > 0 and bool(md.all()) and len(c.hashes) > len(d.hashes) and bool(mc[: len(d.hashes)].all())
     byte_diff = None
     if not d.is_text and not c.is_text and d.data and c.data:
@@ -200,7 +224,8 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
             n_diff = len(d.data)
         byte_diff = n_diff if n_diff <= MAX_PATCHED_BYTE_SHARE * len(d.data) else None
     return Comparison(cd, cs, matched_code, float(wd[md].sum()), n_match, len(d.hashes), len(c.hashes), int((~md).sum()),
-                      int((~mc).sum()), tc, shape, md, len(d.token_shingles) if tc is not None else 0, code_drop, code_source, prefix, byte_diff)
+                      int((~mc).sum()), tc, shape, md, len(d.token_shingles) if tc is not None else 0, code_drop, code_source, prefix, byte_diff,
+                      run_past)
 
 
 def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:

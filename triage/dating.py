@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from triage.inventory.indexer import iso
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 
 # A second moment is reported only when at least this many files, and this share of the dated
 # files, fit it together and not the main window: one stray file is a contradiction, not a mix.
@@ -45,7 +45,7 @@ class FileAt:
 
 
 class History:
-    def __init__(self, store: SQLiteStore):
+    def __init__(self, store: Store):
         rows = store.commits_table()
         self.store = store
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)

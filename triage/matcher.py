@@ -21,7 +21,7 @@ from triage.compare import Comparison, View, binary_view, compare, text_view
 from triage.fingerprint import Fingerprint
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import band_keys
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 
 # Lines held by more internal paths than this are boilerplate and do not nominate candidates.
 POSTING_DF_LIMIT = 20
@@ -64,7 +64,7 @@ class ViewCache:
         self.buckets: dict[int, list[int] | None] = {}  # band key -> its contents (None: too many)
         self.bucket_ids = 0  # ids held in ``buckets`` (and one per key)
 
-    def bands(self, store: SQLiteStore, keys: list[int]) -> dict[int, int]:
+    def bands(self, store: Store, keys: list[int]) -> dict[int, int]:
         """``store.candidates_by_bands(keys, BAND_BUCKET_MAX)``, remembering each key's bucket for
         the next files (files of one shape share their large buckets)."""
         missing = [k for k in set(keys) if k not in self.buckets]
@@ -81,7 +81,7 @@ class ViewCache:
                 counts[cid] = counts.get(cid, 0) + 1
         return counts
 
-    def line_df(self, store: SQLiteStore, hashes: set[int]) -> dict[int, int]:
+    def line_df(self, store: Store, hashes: set[int]) -> dict[int, int]:
         """``store.line_df`` of these hashes (the lines held at 2+ paths), remembering every
         answer for the next files: boilerplate and the same candidates' lines come back."""
         missing = [h for h in hashes if h not in self.df]
@@ -93,7 +93,7 @@ class ViewCache:
             self.df[h] = found.get(h, 1)
         return {h: n for h in hashes if (n := self.df[h]) != 1}
 
-    def get(self, store: SQLiteStore, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
+    def get(self, store: Store, cids: list[int]) -> dict[int, tuple[dict, View | None]]:
         out = {}
         missing = []
         for cid in cids:
@@ -155,7 +155,7 @@ def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None) -> Vi
     return None
 
 
-def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | None,
+def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
                     cache: ViewCache | None = None) -> list[int]:
     picked: list[int] = []
 
@@ -188,7 +188,7 @@ def find_candidates(store: SQLiteStore, fp: Fingerprint, internal_path: str | No
     return picked[:MAX_CANDIDATES]
 
 
-def match(store: SQLiteStore, fp: Fingerprint, data: bytes, internal_path: str | None,
+def match(store: Store, fp: Fingerprint, data: bytes, internal_path: str | None,
           cache: ViewCache | None = None) -> Matched | None:
     """Compare a dropped file with its candidates (None when it cannot be analysed as text or bytes)."""
     dview = view_of(data, fp.kind)

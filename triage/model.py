@@ -28,21 +28,40 @@ VERDICT_ORDER = (Verdict.ALTERED, Verdict.FABRICATED, Verdict.OUTDATED, Verdict.
 
 
 @dataclass(frozen=True)
+class Spilled:
+    """Bytes too large to hold in memory (model weights), left in a file that is mapped read-only
+    when fingerprinted: the drop's or the inventory's own file, or a copy in a work folder."""
+
+    path: str
+    size: int
+    temporary: bool = False  # a copy triage made: removed once fingerprinted
+    git_oid: str = ""  # the blob id when the source already knows it (git); never recomputed
+
+
+@dataclass(frozen=True)
 class Member:
     """One regular file read out of a drop.
 
     ``path`` is the member's path as written in the archive (nested archives joined with ``!``),
-    already made safe for display. ``data`` holds the bytes, read under the reader's limits.
+    already made safe for display. ``data`` holds the bytes, read under the reader's limits;
+    for a member too large for memory (model weights over the member limit) ``data`` is empty
+    and ``spilled`` says where its bytes are.
     """
 
     path: str
     data: bytes
     mtime: float | None = None
     notes: tuple[str, ...] = ()
+    spilled: Spilled | None = None
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.spilled.size if self.spilled is not None else len(self.data)
+
+    @property
+    def content(self) -> bytes | Spilled:
+        """What ``fingerprint()`` reads: the bytes, or the file they were spilled to."""
+        return self.spilled if self.spilled is not None else self.data
 
 
 @dataclass(frozen=True)

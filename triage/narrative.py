@@ -27,8 +27,11 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         out.append("The drop holds no file that could be triaged.")
     else:
         share = genuine / total
+        by_tensor = sum(1 for f in files if (f.evidence.get("weights") or {}).get("match") == "tensors")
+        how = (f"internal content (byte for byte, or tensor for tensor for {_n(by_tensor, 'model weights file')}"
+               " in other bytes: another format, a shard or a subset)" if by_tensor else "byte-for-byte internal content")
         out.append(
-            f"Of {_n(total, 'file')} in the drop, {genuine} ({share:.0%}) are byte-for-byte internal content:"
+            f"Of {_n(total, 'file')} in the drop, {genuine} ({share:.0%}) are {how}:"
             f" {by[Verdict.REAL]} current and {by[Verdict.OUTDATED]} from older internal versions."
         )
     if snapshot.get("commit"):
@@ -48,6 +51,7 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         if trojan:
             line = line[:-1] + f"; {trojan} of them insert suspicious code (see Containment)."
         out.append(line)
+    out += _documents(files)
     fabricated = [f for f in files if f.verdict is Verdict.FABRICATED]
     if fabricated:
         at_real = sum(1 for f in fabricated if f.evidence.get("impersonates"))
@@ -61,3 +65,30 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         out.append(f"{_n(len(skipped), 'member')} could not be triaged ("
                    + ", ".join(f"{r}: {c}" for r, c in reasons.most_common()) + ").")
     return tuple(out)
+
+
+def _documents(files: Sequence[Finding]) -> list[str]:
+    """Documents whose words are internal in other bytes, and dumps copied or synthetic."""
+    out = []
+    same = sum(1 for f in files if f.verdict is Verdict.ALTERED
+               and (f.evidence.get("document") or {}).get("text_identical"))
+    if same:
+        verb = "holds" if same == 1 else "hold"
+        out.append(f"{_n(same, 'document')} {verb} an internal document's text word for word in other bytes"
+                   " (printed, exported or saved again): the content is genuine.")
+    tables = [f for f in files if f.verdict in (Verdict.ALTERED, Verdict.FABRICATED)
+              and f.evidence.get("table")]
+    copied = [f for f in tables if f.verdict is Verdict.ALTERED]
+    if copied:
+        rows = sum(f.evidence["table"].get("rows", 0) for f in copied)
+        internal = sum(f.evidence["table"].get("rows_present", 0) + f.evidence["table"].get("rows_altered", 0)
+                       for f in copied)
+        verb = "copies" if len(copied) == 1 else "copy"
+        out.append(f"{_n(len(copied), 'dump')} {verb} internal tables: {internal} of their {rows} rows exist"
+                   " internally (whole or altered).")
+    synthetic = len(tables) - len(copied)
+    if synthetic:
+        its, look = ("its", "looks") if synthetic == 1 else ("their", "look")
+        out.append(f"{_n(synthetic, 'dump')} {look} synthetic: most of {its} rows exist in no internal"
+                   " table.")
+    return out

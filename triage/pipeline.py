@@ -7,32 +7,37 @@ bytes at a time, whatever the size of the drop.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from triage import __version__
+from triage import __version__, docscan
 from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import Fingerprint, fingerprint
 from triage.fingerprint.binary import tlsh_distance
+from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import from_bytes, jaccard
+from triage.inventory import open_store
 from triage.inventory.indexer import iso
-from triage.inventory.store import SQLiteStore
+from triage.inventory.store import Store
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
 from triage.read import EmbeddedRepo, describe_drop, read_drop
 from triage.read.limits import Limits
 from triage.rules import RuleSet
+from triage import weights as wscan
 
 SCHEMA = "triage-report/1"
 # Members fingerprinted and looked up together (bounds memory: one batch of bytes at a time).
@@ -69,12 +74,13 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
+def scan(drop: Path, db: Path | str, options: ScanOptions | None = None, progress: Progress = _noop) -> Report:
+    """Scan ``drop`` against the index ``db`` (an SQLite file, or a ``postgresql://`` URL)."""
     options = options or ScanOptions()
     from triage.rules import load_rules
 
     ruleset = load_rules(options.signatures, include_builtin=options.builtin_signatures)
-    store = SQLiteStore.open_readonly(db)
+    store = open_store(db, writable=False)
     try:
         drop_info = describe_drop(Path(drop))
         own_tmp = options.workdir is None
@@ -88,7 +94,7 @@ def scan(drop: Path, db: Path, options: ScanOptions | None = None, progress: Pro
         store.close()
 
 
-def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions, ruleset: RuleSet,
+def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, ruleset: RuleSet,
           workdir: Path, progress: Progress) -> Report:
     limits = options.limits
     hits: list[dict] = []
@@ -96,6 +102,7 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
     skipped: list[Skipped] = []
     exact: list[_Pending] = []
     fuzzy: list[_Pending] = []
+    weighted: list[_Pending] = []  # model weights with tensor records, no exact match
     batch: list[_Pending] = []
     n = 0
 
@@ -105,6 +112,8 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             p.exact = shas.get(p.fp.sha256, [])
             if p.exact:
                 exact.append(p)
+            elif p.fp.weights is not None and p.fp.weights.ok:
+                weighted.append(p)
             else:
                 fuzzy.append(p)
         batch.clear()
@@ -119,7 +128,12 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             continue
         n += 1
         progress("members read", n, 0)
-        pending = _Pending(item, fingerprint(item.data), n)
+        pending = _Pending(item, fingerprint(item.content), n)
+        if item.spilled is not None and item.spilled.temporary:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(item.spilled.path)  # fingerprinted: the scratch copy is no longer needed
+        if pending.fp.weights is not None and pending.fp.weights.ok:
+            pending.member = replace(item, data=b"")  # judged by its tensor records: the bytes can go
         if pending.fp.kind == "text":
             decoded = decode(item.data)
             if decoded is not None:
@@ -156,18 +170,38 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
             return history.span(np.zeros(0, dtype=bool)) if states.col else {}
         return history.moment_span(states, states.holding(pid, cid))
 
+    described = docscan.exact_evidence(store, exact_ids)
     for i, p in enumerate(exact):
         progress("exact matches", i + 1, len(exact))
         finding = _exact_finding(p, occ, current, roots, life)
+        finding.evidence.update(next((described[c] for c in p.exact if c in described), {}))
         findings[p.member.path] = finding
         if not finding.evidence["moved"]:
             placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
 
+    for i, p in enumerate(weighted):
+        progress("weights comparisons", i + 1, len(weighted))
+        findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
+
     cache = ViewCache()
+    texts = docscan.TextCache()
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
         ip = internal_path(p.member.path, roots)
-        finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
+        outcome = _document_stage(store, p, ip, texts)
+        if outcome.skipped is not None:
+            skipped.append(outcome.skipped)
+            continue
+        if outcome.finding is not None:
+            finding, source = outcome.finding, outcome.source
+            if outcome.second_opinion:
+                text_finding, text_source = _fuzzy_finding(store, p, ip, cache, ruleset)
+                if text_finding.verdict is Verdict.ALTERED:
+                    text_finding.evidence["document"] = finding.evidence["document"]
+                    finding, source = text_finding, text_source
+        else:
+            finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
+            finding.evidence.update(outcome.evidence)
         findings[p.member.path] = finding
         hits.extend(finding.evidence.get("suspicious_insertions", []))
         if source is not None:
@@ -176,8 +210,8 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
                 placed.append(FileAt(p.member.path, pid, source, via="source"))
 
     # Keep the drop's own order in the report.
-    pending = sorted(exact + fuzzy, key=lambda p: p.index)
-    files = tuple(findings[p.member.path] for p in pending)
+    pending = sorted(exact + fuzzy + weighted, key=lambda p: p.index)
+    files = tuple(findings[p.member.path] for p in pending if p.member.path in findings)
     summary = {v.value: sum(1 for f in files if f.verdict is v) for v in Verdict}
     summary["skipped"] = len(skipped)
     snap = snapshot(history, placed)
@@ -219,7 +253,7 @@ def _scan(store: SQLiteStore, drop: Path, drop_info: dict, options: ScanOptions,
 MAX_FOREIGN_LISTED = 200
 
 
-def _embedded(store: SQLiteStore, repo: EmbeddedRepo) -> dict:
+def _embedded(store: Store, repo: EmbeddedRepo) -> dict:
     """A .git folder or bundle found in the drop: which of its commits exist internally, and which
     are foreign (added by whoever prepared the copy), with their authors and dates."""
     oids = [c["oid"] for c in repo.commits]
@@ -293,8 +327,22 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
         conf = round(0.5 + 0.5 * fp.size / SMALL_FILE_BYTES, 3)
         reasons.append(f"small file ({fp.size} bytes): an exact match of so little is weak evidence")
     ev = {"matches": matches, "moved": moved, "internal_path": ip,
-          "git_blob": fp.git_oid, "kind": fp.kind, "notes": list(p.member.notes)}
+          "git_blob": fp.git_oid or None, "kind": fp.kind, "notes": list(p.member.notes)}
+    if fp.weights is not None:
+        ev["weights"] = wscan.exact_evidence(fp.weights)
+        if fp.weights.format == "torch":
+            reasons.append(wscan.PICKLE_REASON)
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
+
+
+def _document_stage(store: Store, p: _Pending, ip: str, texts: docscan.TextCache) -> docscan.Outcome:
+    """Documents by their extracted text, dumps by their rows (``triage.docscan``)."""
+    described = describe(p.member.data, p.member.path, p.fp.mime)
+    if isinstance(described, DocPrint):
+        return docscan.document_outcome(store, p.member, p.fp, described, ip, texts)
+    if isinstance(described, TablePrint):
+        return docscan.table_outcome(store, p.member, p.fp, described, ip)
+    return docscan.Outcome()
 
 
 def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
@@ -309,6 +357,7 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
         "matched_lines": cmp.matched_lines,
         "drop_lines": cmp.drop_lines,
         "source_lines": cmp.source_lines,
+        "run_past_prologue": round(cmp.run_past_prologue, 2),
     }
     if fp.sig_tokens is not None and row.get("sig_tokens"):
         sim["jaccard_tokens"] = round(jaccard(fp.sig_tokens, from_bytes(row["sig_tokens"])), 4)
@@ -318,12 +367,13 @@ def _similarity(fp: Fingerprint, row: dict, cmp) -> dict:
     return sim
 
 
-def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
+def _fuzzy_finding(store: Store, p: _Pending, ip: str, cache: ViewCache,
                    ruleset: RuleSet) -> tuple[Finding, int | None]:
     """The verdict on a file with no exact match, and the content id of its internal source when
     it is altered from exactly one source version that no other version explains as well."""
     fp = p.fp
-    m = match(store, fp, p.member.data, ip, cache) if fp.kind in ("text", "binary") else None
+    comparable = fp.kind in ("text", "binary") and p.member.spilled is None  # spilled: too large to diff
+    m = match(store, fp, p.member.data, ip, cache) if comparable else None
     informative = int(fp.informative.sum()) if len(fp.informative) else 0
     if m is None:
         decision = Decision(Verdict.FABRICATED, round(evidence_strength(informative), 3),
@@ -369,6 +419,9 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
     if decision.verdict is Verdict.FABRICATED and existing:
         ev["impersonates"] = ip
     ev["evidence_strength"] = round(evidence_strength(informative), 3)
+    if fp.weights is not None:  # a weights file whose tensors could not be read
+        ev["weights"] = wscan.unread_evidence(fp.weights)
+        ev["notes"].append(f"weights: {fp.weights.error}")
     finding = Finding(p.member.path, fp.size, fp.sha256, fp.mime, decision.verdict, decision.confidence,
                       decision.reasons, ev)
     source = None
@@ -379,6 +432,64 @@ def _fuzzy_finding(store: SQLiteStore, p: _Pending, ip: str, cache: ViewCache,
             if source != decision.sources[0].key:
                 ev["dated_by_blob"] = m.rows[source]["git_oid"]
     return finding, source
+
+
+def _weights_finding(store: Store, history: History, p: _Pending, ip: str) -> Finding:
+    """Real/outdated by identical tensors, altered by derived ones, or fabricated (``triage.weights``)."""
+    fp = p.fp
+    wp = fp.weights
+    assert wp is not None
+    d = wscan.decide(store, wp)
+    matches, checkpoint = _checkpoint(store, history, d.source, ip) if d.source is not None else ([], None)
+    genuine = d.verdict in (Verdict.REAL, Verdict.OUTDATED)
+    ev: dict[str, Any] = {"kind": fp.kind, "git_blob": fp.git_oid or None, "internal_path": ip,
+                          "notes": list(p.member.notes), "matches": matches if genuine else []}
+    fabricated = d.verdict is Verdict.FABRICATED
+    ev["weights"] = wscan.evidence(wp, d, None if fabricated else checkpoint, (checkpoint or {}).get("format"))
+    if fabricated:
+        ev["weights"]["closest"] = checkpoint
+    if genuine:
+        ev["moved"] = bool(matches) and ip not in {m["path"] for m in matches}
+        ev["weights"]["match"] = "tensors"
+    elif d.verdict is Verdict.ALTERED:
+        ev["change_kinds"] = sorted(ev["weights"]["kinds"]) or ["tensors replaced"]
+        ev["derived_share"] = ev["weights"]["derived_share"]
+    reasons = list(d.reasons)
+    if wp.format == "torch":
+        reasons.append(wscan.PICKLE_REASON)
+    return Finding(p.member.path, fp.size, fp.sha256, fp.mime, d.verdict, d.confidence, tuple(reasons), ev)
+
+
+def _checkpoint(store: Store, history: History, cid: int, ip: str) -> tuple[list[dict], dict | None]:
+    """Where an internal checkpoint is held (matches, as for exact files) and its summary."""
+    occ = store.occurrences([cid])
+    pids = store.path_ids_readonly({o[0] for o in occ.get(cid, [])})
+    states = history.states(sorted(pids.values()))
+
+    def life(path: str, content: int) -> dict:
+        pid = pids.get(path)
+        return history.moment_span(states, states.holding(pid, content)) if pid is not None else {}
+
+    row = store.content_rows([cid])[cid]
+    matches = _matches([cid], occ, life, prefer=ip)
+    for m in matches:
+        m["blob"] = row["git_oid"] or None
+    if not matches:
+        return [], None
+    m = matches[0]
+    info = store.weights_info([cid]).get(cid, {})
+    # Refs (versions, branches, tags) of the holding source whose state has it at that path.
+    sid = next((x["id"] for x in store.sources() if x["name"] == m["source"]), None)
+    # Per commit row: the path holds the checkpoint (its moment's state does).
+    held = states.holding(pids[m["path"]], cid)[states.moment] if m["path"] in pids else None
+    versions = sorted(name for source_id, name, commit_id, _d in store.refs() if source_id == sid and held is not None
+                      and commit_id in history.row_of and held[history.row_of[commit_id]])
+    return matches, {
+        "path": m["path"], "source": m["source"], "sha256": row["sha256"], "format": info.get("format"),
+        "tensors": info.get("tensors"), "versions": versions[:10],
+        "first_seen": m["first_seen"], "last_seen": m["last_seen"], "current": m.get("current", False),
+        "commits": m["commits"][:10],
+    }
 
 
 def closest_version(m, best) -> int | None:
@@ -399,7 +510,7 @@ def closest_version(m, best) -> int | None:
     return ranked[0].key
 
 
-def _current_as_of(store: SQLiteStore, history: History, ts: int) -> tuple[set[int], list[dict]]:
+def _current_as_of(store: Store, history: History, ts: int) -> tuple[set[int], list[dict]]:
     """Contents at the default tips in force at a date (``scan --as-of``)."""
     current: set[int] = set()
     tips = []

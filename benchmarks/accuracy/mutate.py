@@ -287,6 +287,12 @@ def chimera(text: str, lang: str, rng: random.Random) -> str:
     if len(lines) < 30:
         raise NotApplicable("too short")
     half = len(lines) // 2
+    # The copied half must reach past the license, docstring and import block into the code:
+    # "the real header, then new code" is the forgery case, labelled fabricated (the same bytes
+    # cannot carry both labels).
+    header_lines = len(_lines(source_header(text, lang)))
+    if sum(1 for line in lines[header_lines:half] if line.strip()) < 2:
+        raise NotApplicable("first half is only the header")
     head = "".join(lines[:half])
     if not head.endswith("\n"):
         head += "\n"

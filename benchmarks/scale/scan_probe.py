@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import triage.dating as D  # noqa: E402
 import triage.pipeline as P  # noqa: E402
-from triage.inventory.store import SQLiteStore  # noqa: E402
+from triage.inventory.docstore import DocumentStore  # noqa: E402
+from triage.inventory.store import Store  # noqa: E402
 from triage.rules import RuleSet  # noqa: E402
 
 seconds: dict[str, float] = defaultdict(float)
@@ -68,11 +69,13 @@ def _store_timed(name: str, fn):
 
 
 def _install() -> None:
-    for name, attr in list(vars(SQLiteStore).items()):
-        if (name.startswith("_") or name in ("transaction", "close") or not callable(attr)
-                or isinstance(attr, (classmethod, staticmethod, property))):
-            continue
-        setattr(SQLiteStore, name, _store_timed(name, attr))
+    # The queries live in the backend-neutral Store (and its documents mixin), not in a backend.
+    for cls in (DocumentStore, Store):
+        for name, attr in list(vars(cls).items()):
+            if (name.startswith("_") or name in ("transaction", "close") or not callable(attr)
+                    or isinstance(attr, (classmethod, staticmethod, property))):
+                continue
+            setattr(Store, name, _store_timed(name, attr))
 
     read_drop = P.read_drop
 

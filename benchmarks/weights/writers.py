@@ -132,20 +132,22 @@ def npz(tensors: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
-def gguf_q8(tensors: dict[str, np.ndarray], name: str) -> bytes | None:
-    """GGUF with 2-D tensors as Q8_0 (None when the gguf package is not installed)."""
+def gguf(tensors: dict[str, np.ndarray], name: str, quant: str | None) -> bytes | None:
+    """GGUF with float 2-D tensors quantized to ``quant`` (Q8_0, Q4_0) where their rows allow it,
+    or every tensor as is (``quant`` None); None when the gguf package is not installed."""
     try:
-        import gguf
+        import gguf as g
     except ImportError:
         return None
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "m.gguf"
-        w = gguf.GGUFWriter(str(path), "llama")
+        w = g.GGUFWriter(str(path), "llama")
         w.add_name(name)
         for tname, arr in tensors.items():
-            if arr.ndim == 2 and arr.dtype == np.float32 and arr.shape[-1] % 32 == 0:
-                q = gguf.quants.quantize(arr, gguf.GGMLQuantizationType.Q8_0)
-                w.add_tensor(tname, q, raw_shape=q.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+            if quant and arr.ndim == 2 and arr.dtype == np.float32 and arr.shape[-1] % 32 == 0:
+                qtype = getattr(g.GGMLQuantizationType, quant)
+                q = g.quants.quantize(arr, qtype)
+                w.add_tensor(tname, q, raw_shape=q.shape, raw_dtype=qtype)
             else:
                 w.add_tensor(tname, arr)
         w.write_header_to_file()

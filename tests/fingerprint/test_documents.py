@@ -164,6 +164,29 @@ def test_docx_and_pdf_of_same_text_give_same_canonical_lines(pages):
     )
 
 
+def test_list_numbers_shown_only_in_print_are_dropped():
+    import docx
+    from fpdf import FPDF
+
+    items = ["Retire the old cluster by June 30.", "Keep the rollback plan until the audit closes."]
+    d = docx.Document()
+    d.add_paragraph("Next steps:")
+    for it in items:
+        d.add_paragraph(it, style="List Number")  # Word keeps the numbers in the style
+    buf = io.BytesIO()
+    d.save(buf)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Next steps:")
+    pdf.ln(2)
+    for i, it in enumerate(items, 1):
+        pdf.multi_cell(0, 6, f"{i}. {it}")  # the printed copy shows them
+        pdf.ln(1)
+    assert extract(buf.getvalue(), "docx").lines() == extract(bytes(pdf.output()), "pdf").lines()
+    assert canonical_lines("(b) Second. iv) Fourth. 1.2.3 Scope of work.") == ["Second.", "Fourth.", "Scope of work."]
+
+
 def test_canonical_lines_ignore_layout():
     a = "Fiscal  year\u00a0plan \u2014 \u201cdraft\u201d.\nSecond   sen-\ntence here! Third"
     b = 'Fiscal year plan - "draft". Second sen-tence here!\n\nThird'
@@ -537,6 +560,13 @@ def test_encrypted_pdf_refused():
     w.write(buf)
     with pytest.raises(DocumentError, match="encrypted"):
         extract(buf.getvalue(), "pdf")
+
+
+def test_source_code_mentioning_pdf_magic_is_not_a_pdf():
+    code = b'MAGIC = (b"%PDF-", "pdf")  # checked first\nprint("%PDF-1.4 header")\n'
+    assert detect_document(code, "content.py") is None
+    assert detect_document(b"\x00\x01junk" + b"%PDF-1.4\n1 0 obj\n", "x.bin") == "pdf"
+    assert detect_document(b"  %PDF-1.7\n", "x") == "pdf"
 
 
 def test_detect_by_content_not_name():

@@ -67,7 +67,7 @@ def test_fingerprint_golden():
     assert fp.informative.tolist() == [True] * 4
     assert fp.sig_tokens[:4].tolist() == [667019009, 773989298, 32637160, 12686769]
     assert fp.sig_shapes[:4].tolist() == [3004929966, 2015463466, 407399414, 1324197415]
-    assert PARAMS["fingerprint"] == "triage-fp/2"
+    assert PARAMS["fingerprint"] == "triage-fp/3"
 
 
 def test_token_and_shape_hashes_golden():

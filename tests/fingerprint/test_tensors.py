@@ -5,8 +5,6 @@ random weights apart."""
 from __future__ import annotations
 
 import io
-import json
-import math
 import struct
 import subprocess
 import sys
@@ -15,10 +13,22 @@ import zipfile
 import numpy as np
 import pytest
 
+from tests.fingerprint.weights_files import (  # noqa: E402
+    NP_NAMES,
+    _global,
+    _str,
+    _tuple,
+    bf16_bytes,
+    model,
+    records_of,
+    torch_pickle,
+    write_gguf,
+    write_safetensors,
+    write_torch,
+)
 from triage.errors import InputError
 from triage.fingerprint.tensors import (
     SKETCH_SIZE,
-    TensorRecord,
     WeightLimits,
     WeightsError,
     compare_checkpoints,
@@ -29,184 +39,6 @@ from triage.fingerprint.tensors import (
     static_unpickle,
     tensor_records,
 )
-
-# --- fixture writers ---------------------------------------------------------------------------
-
-
-def bf16_bytes(a: np.ndarray) -> bytes:
-    """float32 -> bfloat16 (round to nearest even), as raw little-endian uint16."""
-    u = np.asarray(a, dtype=np.float32).view(np.uint32)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2").tobytes()
-
-
-NP_NAMES = {
-    "float32": "F32",
-    "float16": "F16",
-    "float64": "F64",
-    "int8": "I8",
-    "int64": "I64",
-    "uint8": "U8",
-    "bool": "BOOL",
-    "int32": "I32",
-}
-
-
-def write_safetensors(
-    tensors: dict[str, tuple[str, tuple[int, ...], bytes] | np.ndarray], metadata: dict | None = None
-) -> bytes:
-    header: dict = {"__metadata__": metadata} if metadata else {}
-    blobs, off = [], 0
-    for name, t in tensors.items():
-        dtype, shape, raw = (
-            (NP_NAMES[t.dtype.name], t.shape, np.ascontiguousarray(t).tobytes())
-            if isinstance(t, np.ndarray)
-            else t
-        )
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
-
-
-def _str(s: str) -> bytes:
-    b = s.encode()
-    return b"X" + struct.pack("<I", len(b)) + b  # BINUNICODE
-
-
-def _int(i: int) -> bytes:
-    return b"J" + struct.pack("<i", i)  # BININT
-
-
-def _tuple(items: list[bytes]) -> bytes:
-    return b"(" + b"".join(items) + b"t"
-
-
-def _global(module: str, name: str) -> bytes:
-    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
-
-
-STORAGE = {
-    "F32": "FloatStorage",
-    "F16": "HalfStorage",
-    "BF16": "BFloat16Storage",
-    "I64": "LongStorage",
-    "I8": "CharStorage",
-    "U8": "ByteStorage",
-    "BOOL": "BoolStorage",
-    "F64": "DoubleStorage",
-}
-
-
-def torch_pickle(
-    entries: list[tuple[str, str, str, int, int, tuple, tuple]],
-    prelude: bytes = b"",
-    wrap_parameter: bool = False,
-) -> bytes:
-    """data.pkl of an OrderedDict state dict, written opcode by opcode as torch.save does.
-
-    entries: (name, dtype, storage key, storage numel, offset, size, stride).
-    """
-    out = b"\x80\x02" + _global("collections", "OrderedDict") + b")R" + b"("
-    out += prelude
-    for name, dtype, key, numel, offset, size, stride in entries:
-        pid = _tuple([_str("storage"), _global("torch", STORAGE[dtype]), _str(key), _str("cpu"), _int(numel)])
-        args = _tuple(
-            [
-                pid + b"Q",
-                _int(offset),
-                _tuple([_int(d) for d in size]),
-                _tuple([_int(s) for s in stride]),
-                b"\x89",
-                _global("collections", "OrderedDict") + b")R",
-            ]
-        )
-        tensor = _global("torch._utils", "_rebuild_tensor_v2") + args + b"R"
-        if wrap_parameter:
-            tensor = (
-                _global("torch._utils", "_rebuild_parameter")
-                + _tuple([tensor, b"\x88", _global("collections", "OrderedDict") + b")R"])
-                + b"R"
-            )
-        out += _str(name) + tensor
-    return out + b"u."
-
-
-def write_torch(
-    tensors: dict[str, np.ndarray | tuple[str, np.ndarray]],
-    prefix: str = "archive",
-    prelude: bytes = b"",
-    wrap_parameter: bool = False,
-) -> bytes:
-    """A torch zip checkpoint: one storage per tensor (stored members, like torch.save)."""
-    entries, storages = [], []
-    for i, (name, t) in enumerate(tensors.items()):
-        dtype, arr = t if isinstance(t, tuple) else (NP_NAMES[t.dtype.name], t)
-        raw = bf16_bytes(arr) if dtype == "BF16" else np.ascontiguousarray(arr).tobytes()
-        isz = 2 if dtype == "BF16" else arr.dtype.itemsize
-        stride = tuple(s // arr.dtype.itemsize for s in np.ascontiguousarray(arr).strides) if arr.ndim else ()
-        entries.append((name, dtype, str(i), len(raw) // isz, 0, arr.shape, stride))
-        storages.append(raw)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(f"{prefix}/data.pkl", torch_pickle(entries, prelude, wrap_parameter))
-        zf.writestr(f"{prefix}/byteorder", "little")
-        for i, raw in enumerate(storages):
-            zf.writestr(f"{prefix}/data/{i}", raw)
-        zf.writestr(f"{prefix}/version", "3\n")
-    return buf.getvalue()
-
-
-def write_gguf(tensors: dict[str, np.ndarray], quant: str | None = None) -> bytes:
-    gguf = pytest.importorskip("gguf")
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".gguf") as f:
-        w = gguf.GGUFWriter(f.name, "llama")
-        w.add_name("heron-mini")
-        w.add_uint32("heron.train_steps", 1200)
-        w.add_array("tokenizer.ggml.tokens", [f"tok{i}" for i in range(100)])
-        for name, arr in tensors.items():
-            if quant and arr.ndim == 2:
-                qtype = getattr(gguf.GGMLQuantizationType, quant)
-                q = gguf.quants.quantize(arr.astype(np.float32), qtype)
-                w.add_tensor(name, q, raw_shape=q.shape, raw_dtype=qtype)
-            else:
-                w.add_tensor(name, arr)
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_tensors_to_file()
-        w.close()
-        return open(f.name, "rb").read()
-
-
-def model(seed: int = 0) -> dict[str, np.ndarray]:
-    """A small made-up transformer-ish state dict: trained-looking weights and fixed buffers."""
-    rng = np.random.default_rng(seed)
-    pos = np.arange(64)[:, None] * np.exp(-np.arange(0, 32, 2) * math.log(10000.0) / 32)[None, :]
-    pe = np.zeros((64, 32), dtype=np.float32)
-    pe[:, 0::2], pe[:, 1::2] = np.sin(pos), np.cos(pos)
-    return {
-        "embed.weight": rng.normal(0, 0.02, (100, 32)).astype(np.float32),
-        "layers.0.attn.q.weight": rng.normal(0, 0.05, (32, 32)).astype(np.float32),
-        "layers.0.attn.k.weight": rng.normal(0, 0.05, (32, 32)).astype(np.float32),
-        "layers.0.mlp.up.weight": rng.normal(0, 0.05, (64, 32)).astype(np.float32),
-        "layers.0.mlp.up.bias": rng.normal(0, 0.01, (64,)).astype(np.float32),
-        "layers.0.norm.weight": (1 + rng.normal(0, 0.1, (32,))).astype(np.float32),
-        "head.weight": rng.normal(0, 0.05, (10, 32)).astype(np.float32),
-        # buffers any model of these shapes holds
-        "layers.0.norm_init.weight": np.ones(32, dtype=np.float32),
-        "layers.0.attn.bias": np.tril(np.ones((16, 16), dtype=np.float32)),
-        "position_ids": np.arange(64, dtype=np.int64)[None, :],
-        "pos_table": pe,
-        "zeros": np.zeros((8, 8), dtype=np.float32),
-    }
-
-
-def records_of(d: dict[str, np.ndarray]) -> list[TensorRecord]:
-    return tensor_records(write_safetensors(d), "safetensors")[0]
-
 
 # --- sketch ------------------------------------------------------------------------------------
 
@@ -251,7 +83,9 @@ def test_safetensors_round_trip_matches_library_and_metadata():
     st = pytest.importorskip("safetensors.numpy")
     d = model()
     data = st.save(d, metadata={"format": "pt", "step": "1200"})
-    assert detect_weights(data) == "safetensors" and detect_weights(data[:100]) == "safetensors"
+    assert detect_weights(data) == "safetensors"
+    assert detect_weights(data[:100], size=len(data)) == "safetensors"
+    assert detect_weights(data[:100]) is None  # a head alone, without the size, is not a whole file
     w = read_weights(data, "safetensors")
     assert w.metadata == {"__metadata__": {"format": "pt", "step": "1200"}}
     recs = {r.name: r for r in w.records}
@@ -604,3 +438,32 @@ def test_mutated_files_raise_only_weights_error(kind):
             tensor_records(bytes(b), kind)
         except WeightsError:
             pass
+
+
+def test_pruned_tensors_keep_the_other_values():
+    d = model()
+    p = dict(d)
+    for k in ("layers.0.attn.q.weight", "layers.0.mlp.up.weight"):
+        w = d[k].copy()
+        w[np.abs(w) < np.quantile(np.abs(w), 0.3)] = 0.0  # magnitude pruning, 30%
+        p[k] = w
+    out = compare_checkpoints(records_of(p), records_of(d))
+    status = {t["name"]: t["status"] for t in out["tensors"]}
+    assert status["layers.0.attn.q.weight"] == status["layers.0.mlp.up.weight"] == "pruned"
+    assert out["summary"]["pruned"] == 2 and out["hint"] == "altered"
+    # a fine-tuned tensor is not mistaken for a pruned one, nor random weights for either
+    other = compare_checkpoints(records_of(model(1)), records_of(d))
+    assert "pruned" not in {t["status"] for t in other["tensors"]}
+
+
+def test_common_tensors_are_not_evidence():
+    d = model()
+    fake = model(1)
+    fake["embed.weight"] = d["embed.weight"]  # one table shared with an unrelated model
+    recs = records_of(fake)
+    sha = next(r.sha256 for r in recs if r.name == "embed.weight")
+    assert compare_checkpoints(recs, records_of(d))["summary"]["identical"] == 1
+    out = compare_checkpoints(recs, records_of(d), common=frozenset({sha}))
+    row = next(t for t in out["tensors"] if t["name"] == "embed.weight")
+    assert row["status"] == "uninformative" and "unrelated" in row["why"]
+    assert out["summary"]["identical"] == 0 and out["hint"] == "fabricated"

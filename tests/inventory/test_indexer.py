@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 from pathlib import Path
@@ -58,11 +59,11 @@ def test_interrupted_index_is_refused_then_resumed(repo: Repo, tmp_path: Path, m
     real_fp = indexer.fingerprint
     calls = {"n": 0}
 
-    def flaky(data):
+    def flaky(data, **kw):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real_fp(data)
+        return real_fp(data, **kw)
 
     monkeypatch.setattr(indexer, "fingerprint", flaky)
     store = SQLiteStore.create_or_open(db)
@@ -133,7 +134,10 @@ def _dump(db: Path) -> list:
         for table, order in (("contents", "id"), ("postings", "hash, content_id"),
                              ("bands", "key, content_id"),
                              ("changes", "commit_id, path_id"), ("commits", "id"), ("paths", "id"),
-                             ("tip_files", "source_id, path_id"), ("line_df", "hash")):
+                             ("tip_files", "source_id, path_id"), ("line_df", "hash"),
+                             ("documents", "content_id"), ("doc_postings", "hash, content_id"),
+                             ("doc_bands", "key, content_id"), ("dump_tables", "content_id"),
+                             ("dump_rows", "content_id, row_hash")):
             cols = "*" if table != "commits" else "id, source_id, oid, tree, parents, first_parent, seq, date"
             rows.append(list(store.conn.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")))  # noqa: S608
         return rows
@@ -143,7 +147,9 @@ def _dump(db: Path) -> list:
 
 def test_worker_processes_build_the_same_index(repo: Repo, tmp_path: Path, monkeypatch):
     for i in range(5):
-        files = {f"src/m{i}.py": code_file(f"m{i}", n=60), f"data/b{i}.bin": bytes(range(256)) * (i + 3)}
+        files = {f"src/m{i}.py": code_file(f"m{i}", n=60), f"data/b{i}.bin": bytes(range(256)) * (i + 3),
+                 f"docs/n{i}.md": f"# Note {i}\n\nThe plan for step {i} is set. It ships in week {i + 7}.\n",
+                 f"data/t{i}.csv": "id,v\n" + "".join(f"{j},{i * j}\n" for j in range(5))}
         repo.commit(files, f"c{i}")
     monkeypatch.setattr(indexer, "BATCH_COMMITS", 2)
     monkeypatch.setattr(indexer, "CHUNK_ITEMS", 3)
@@ -155,7 +161,7 @@ def test_worker_processes_build_the_same_index(repo: Repo, tmp_path: Path, monke
         store = SQLiteStore.create_or_open(dbs[workers])
         stats = index_source(store, repo.path)
         store.close()
-        assert stats.contents_new == 10
+        assert stats.contents_new == 20 and stats.documents == 5 and stats.tables == 5
     assert _dump(dbs["1"]) == _dump(dbs["2"])  # same rows, same content ids: order is kept
 
 
@@ -166,8 +172,8 @@ def test_fingerprinter_keeps_order_and_markers(monkeypatch):
     with indexer.Fingerprinter(2) as fper:
         fper.start(items_ahead=10_000)
         out = list(fper.run(items))
-    assert [k for k, _d, _fp in out] == [k for k, _d in items]
-    assert [fp.sha256 if fp else None for _k, _d, fp in out] == \
+    assert [k for k, _d, _new, _doc in out] == [k for k, _d in items]
+    assert [new.fp.sha256 if new else None for _k, _d, new, _doc in out] == \
            [indexer.fingerprint(d).sha256 if d is not None else None for _k, d in items]
 
 
@@ -180,3 +186,43 @@ def test_workers_setting(monkeypatch):
     monkeypatch.setenv("TRIAGE_WORKERS", "many")
     with pytest.raises(UsageError):
         indexer.default_workers()
+
+
+def test_unreadable_document_is_a_note_not_a_failure(repo: Repo, tmp_path: Path):
+    from tests.fingerprint.test_documents import LAUGHS, make_docx, rezip
+
+    bomb = rezip(make_docx(), {"word/document.xml": LAUGHS.encode()})
+    repo.commit({"docs/bomb.docx": bomb, "docs/ok.docx": make_docx(), "src/a.py": code_file("a")}, "docs")
+    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    stats = index_source(store, repo.path)
+    assert stats.documents == 1 and stats.documents_unreadable == 1
+    assert any(n.startswith("docs/bomb.docx: docx not read:") and "DTD" in n for n in stats.notes)
+    [(kind, text_sha, error)] = store.conn.execute(
+        "SELECT kind, text_sha256, error FROM documents WHERE error IS NOT NULL").fetchall()
+    assert kind == "docx" and text_sha is None and "DTD" in error
+    assert store.document_counts() == {"documents": 1, "documents_unreadable": 1, "tables": 0}
+    store.close()
+
+
+def test_index_of_an_older_schema_is_refused(tmp_path: Path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    SQLiteStore.create_or_open(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InventoryError, match="schema 1"):
+        SQLiteStore.create_or_open(db)
+
+
+def test_index_types_binaries_only(repo: Repo, tmp_path: Path):
+    gz = gzip.compress(bytes(range(256)) * 4, mtime=0)
+    repo.commit({"src/a.py": code_file("alpha"), "data/x.gz": gz, "empty.txt": ""}, "one")
+    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    index_source(store, repo.path)
+    rows = dict(store.conn.execute("SELECT kind, mime FROM contents"))
+    # libmagic's text types are left to the scan (a dropped file is typed in full).
+    assert rows == {"text": None, "binary": "application/gzip", "empty": "inode/x-empty"}
+    assert indexer.fingerprint(code_file("alpha").encode()).mime == "text/plain"

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from triage.fingerprint import binary, minhash, text, textvec
+from triage.fingerprint import weights as weights_
 from triage.fingerprint.exact import git_blob_oid, sha256_hex
-from triage.fingerprint.filetype import decode, mime_type
+from triage.fingerprint.filetype import MAGIC_HEAD_BYTES, decode, mime_type
+from triage.model import Spilled
 
 # Fuzzy fingerprints (lines, sketches) are computed for contents up to this size; larger ones
 # get exact identities only (they are compared by hash, and per-tensor records later).
@@ -29,7 +31,9 @@ SPACE_SHAPES = 2
 SPACE_CHUNKS = 3
 
 PARAMS = {
-    "fingerprint": "triage-fp/2",
+    "fingerprint": "triage-fp/3",
+    # The index types binary and empty contents with libmagic, not text ones (``type_text``).
+    "index_mime": "binary-only",
     "num_perm": minhash.NUM_PERM,
     "seed": minhash.SEED,
     "scheme": "datasketch-affine32",
@@ -40,6 +44,11 @@ PARAMS = {
     "tokenizer": "bytes-1",
     "min_informative_line": text.MIN_INFORMATIVE_LINE,
     "chunker": f"gear-{binary.WINDOW}-{binary.MIN_CHUNK}-{binary.MAX_CHUNK}-{binary.BOUNDARY_BITS}",
+    # Documents: extracted text made canonical (documents.canonical_lines) and fingerprinted as
+    # above; dumps: normalised rows hashed (rowprint). Bump when either changes.
+    "documents": "canonical-sentences/2 list-markers cut-pairs-48-16-6-64",
+    "tables": "xxh3-64-unitsep-norm-sorted/2 key<=3 sig-byte-64 near-0.5",
+    "weights": weights_.PARAMS,
 }
 
 
@@ -58,6 +67,7 @@ class Fingerprint:
     sig_tokens: np.ndarray | None = None
     sig_shapes: np.ndarray | None = None
     tlsh: str | None = None
+    weights: weights_.WeightsPrint | None = None  # model weights: per-tensor records (or why not)
 
     def sketches(self) -> list[tuple[int, np.ndarray]]:
         out = []
@@ -77,28 +87,59 @@ def _utf8(data: bytes, content: str, encoding: str) -> bytes:
     return content.encode("utf-8", "surrogatepass")
 
 
-def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint:
-    """Describe one content. Pure function of the bytes (the path plays no part)."""
+def fingerprint(data: bytes | Spilled, mime: str | None = None, *, type_text: bool = True) -> Fingerprint:
+    """Describe one content. Pure function of the bytes (the path plays no part).
+
+    Model weights get per-tensor records instead of byte chunks and sketches. ``Spilled``
+    contents (too large for memory) are mapped read-only and get exact identities and weights
+    records only; their git blob id is the one the source knows, if any (never recomputed: on
+    a multi-GB file it costs more than the rest of the fingerprint).
+
+    ``type_text=False`` (indexing) leaves the mime of a text content empty: libmagic's text types
+    cost 1-2 ms a file, more than all the text fingerprints, and nothing compares them (a scan
+    types the dropped file itself). Binary and empty contents are typed either way (~0.05 ms).
+    """
+    if isinstance(data, Spilled):
+        return _spilled(data, mime)
     sha, oid, size = sha256_hex(data), git_blob_oid(data), len(data)
-    mime = mime or mime_type(data)
     if size == 0:
-        return Fingerprint(sha, oid, 0, mime, "empty")
-    if size > FUZZY_MAX_BYTES:
-        return Fingerprint(sha, oid, size, mime, "binary")
+        return Fingerprint(sha, oid, 0, mime or mime_type(data), "empty")
+    wp = weights_.extract(data)
+    if wp is not None and wp.ok or size > FUZZY_MAX_BYTES:
+        return Fingerprint(sha, oid, size, mime or mime_type(data), "binary", weights=wp)
     decoded = decode(data)
     if decoded is None:
         chunks = binary.chunk_hashes(data)
         return Fingerprint(
-            sha, oid, size, mime, "binary",
+            sha, oid, size, mime or mime_type(data), "binary",
             lines=chunks, informative=np.ones(len(chunks), dtype=bool),
-            sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data),
+            sig_tokens=minhash.signature(chunks), tlsh=binary.tlsh_digest(data), weights=wp,
         )
     content, encoding = decoded
+    if mime is None and type_text:
+        mime = mime_type(data)
     tf = textvec.features(_utf8(data, content, encoding), content)
     return Fingerprint(
-        sha, oid, size, mime, "text", encoding=encoding,
+        sha, oid, size, mime or "", "text", encoding=encoding,
         norm_sha256=tf.norm_sha256, ws_sha256=tf.ws_sha256, lines=tf.lines, informative=tf.informative,
         sig_tokens=minhash.signature(text.shingle_hashes(tf.tokens, TOKEN_K)),
         sig_shapes=minhash.signature(text.shingle_hashes(tf.shapes, SHAPE_K)),
         tlsh=binary.tlsh_digest(data),
     )
+
+
+def _spilled(sp: Spilled, mime: str | None) -> Fingerprint:
+    import mmap
+    import os
+
+    fd = weights_.open_spilled(sp)
+    try:
+        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    try:
+        sha, wp = weights_.hash_and_extract(mm)
+        mime = mime or mime_type(mm[:MAGIC_HEAD_BYTES])
+    finally:
+        weights_.close_map(mm)
+    return Fingerprint(sha, sp.git_oid, sp.size, mime, "binary", weights=wp)

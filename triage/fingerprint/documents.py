@@ -179,7 +179,45 @@ def canonical_lines(text: str) -> list[str]:
     flat = _SPACE.sub(" ", text).strip()
     if not flat:
         return []
-    return [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
+    out: list[str] = []
+    for s in _SENTENCE_END.split(flat):
+        s = _LIST_MARKER.sub("", s.strip(), count=1)
+        if s:
+            out.extend(_cut_long(s) if s.count(" ") >= LONG_LINE_WORDS else [s])
+    return out
+
+
+# A list item's number or letter ("1.", "2)", "(b)", "iv.", "1.2.3"): Word keeps numbering in the
+# list style, so the DOCX text has none, while the PDF printed from it shows it. Dropped at the
+# start of every sentence, on both sides.
+_LIST_MARKER = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]|\d{1,3}(?:\.\d{1,3})+\.?)(?:\s+|$)")
+
+
+# A "sentence" of this many words has no sentence punctuation to split it (a sheet's rows, a
+# slide's bullets, a list): it is cut at content-defined word boundaries instead, so that one
+# changed cell changes one short line, not the whole sheet, and the cuts are the same in any
+# format (they depend on the words only). Cut after a word pair (the previous word and this one:
+# a sheet repeats its words, its pairs much less) whose CRC-32 is 15 mod 16, about every 16 words,
+# never before CUT_MIN_WORDS words, always at CUT_MAX_WORDS.
+LONG_LINE_WORDS = 48
+CUT_MIN_WORDS = 6
+CUT_MAX_WORDS = 64
+
+
+def _cut_long(sentence: str) -> list[str]:
+    out: list[str] = []
+    chunk: list[str] = []
+    prev = ""
+    for word in sentence.split(" "):
+        chunk.append(word)
+        pair = f"{prev} {word}".encode("utf-8", "surrogatepass")
+        prev = word
+        if len(chunk) >= CUT_MAX_WORDS or (len(chunk) >= CUT_MIN_WORDS and zlib.crc32(pair) % 16 == 15):
+            out.append(" ".join(chunk))
+            chunk = []
+    if chunk:
+        out.append(" ".join(chunk))
+    return out
 
 
 def canonical_text(text: str) -> str:
@@ -226,8 +264,10 @@ def detect_document(data: bytes, name: str = "", mime: str = "") -> str | None:
     no signature, needs the name (or ``text/markdown``) as well as decodable text.
     """
     head = bytes(data[:4096])
-    if b"%PDF-" in head[:1024]:
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
         return "pdf"
+    if _PDF_LATE.search(head[:1024]) and (b"\x00" in head or _binary(head)):
+        return "pdf"  # junk before the header (allowed in the first 1 KiB), in a binary file only
     if head[:4] == b"PK\x03\x04":
         return _detect_zip(data)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -240,6 +280,18 @@ def detect_document(data: bytes, name: str = "", mime: str = "") -> str | None:
     if (_MD_NAME.search(name) or mime == "text/markdown") and _decode_text(head) is not None:
         return "markdown"
     return None
+
+
+_PDF_LATE = re.compile(rb"%PDF-\d\.\d")
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes no text file has (source code that mentions ``%PDF-`` is not a PDF)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def _detect_zip(data: bytes) -> str | None:
@@ -1163,6 +1215,7 @@ def _extract_html(data: bytes, limits: DocLimits, budget: _Budget) -> DocText:
 _MD_STRIP = [
     (re.compile(r"^```.*$|^~~~.*$", re.M), ""),
     (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),
+    (re.compile(r"^\s{0,3}=+\s*$", re.M), ""),  # setext heading underline (--- is below)
     (re.compile(r"^\s{0,3}>\s?", re.M), ""),
     (re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?", re.M), ""),
     (re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.M), ""),

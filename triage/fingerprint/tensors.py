@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import math
+import mmap
 import pickletools
 import struct
 import time
@@ -64,7 +65,7 @@ MAX_INFLATE_BYTES = 4 * 1024 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000_000
 MAX_SECONDS = 3600.0
 
-Buffer = bytes | bytearray | memoryview
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 
 class WeightsError(InputError):
@@ -345,15 +346,18 @@ def record(name: str, dtype: str, shape: tuple[int, ...], buf: Buffer) -> Tensor
 _TORCH_LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 
 
-def detect_weights(data_or_head: Buffer, name: str = "") -> str | None:
-    """The weights format of ``data_or_head`` (a whole file or its first bytes), by content."""
-    head = bytes(memoryview(data_or_head)[:65536])
+def detect_weights(data_or_head: Buffer, name: str = "", size: int | None = None) -> str | None:
+    """The weights format of ``data_or_head`` by content: a whole file, or its first bytes
+    when ``size`` (the whole file's size) is given."""
+    mv = memoryview(data_or_head).cast("B")
+    head = bytes(mv[:65536])
+    total = len(mv) if size is None else size
     if head[:4] == b"GGUF":
         return "gguf"
     if head[:6] == b"\x93NUMPY":
         return "npy"
     if head[:4] == b"PK\x03\x04":
-        names = _zip_names(data_or_head, head)
+        names = _zip_names(mv if size is None else mv[:0], head)
         if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
             return "torch"
         if names and all(n.endswith(".npy") for n in names):
@@ -361,9 +365,7 @@ def detect_weights(data_or_head: Buffer, name: str = "") -> str | None:
         return None
     if len(head) >= 10 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n"):
         n = struct.unpack_from("<Q", head)[0]
-        if 2 <= n <= MAX_HEADER_BYTES and 8 + n <= max(
-            len(memoryview(data_or_head)), 8 + n if len(head) < 65536 else 0
-        ):
+        if 2 <= n <= MAX_HEADER_BYTES and 8 + n <= total:
             return "safetensors"
     return None
 
@@ -1172,13 +1174,20 @@ QUANT_MIN_CORR = 0.95
 # chance (their correlation over k samples has a standard deviation of about 1/sqrt(k)).
 FINE_TUNE_MIN_CORR = 0.5
 FINE_TUNE_MIN_SIGMAS = 6.0
+# Pruning zeroes values and keeps the others: at least this share of the sketched positions is
+# zero where the internal value is not, and the rest match within the cast tolerance.
+PRUNE_MIN_SHARE = 0.05
 # Share of informative tensors derived from the internal checkpoint for the hint "altered".
 ALTERED_MIN_SHARE = 0.1
-STATUSES = ("identical", "cast", "quantized", "fine_tuned", "unrelated", "uninformative", "missing")
+STATUSES = (
+    "identical", "cast", "quantized", "pruned", "fine_tuned", "unrelated", "uninformative", "missing",
+)  # fmt: skip
+DERIVED = ("cast", "quantized", "pruned", "fine_tuned")
 _PREFIXES = ("module.", "_orig_mod.", "base_model.model.", "model.", "transformer.")
 
 
-def _norm_name(name: str) -> str:
+def norm_name(name: str) -> str:
+    """A tensor name without the wrapper prefixes training code adds (``module.``, ``model.``...)."""
     changed = True
     while changed:
         changed = False
@@ -1203,6 +1212,20 @@ def _stats(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)), rel
 
 
+def _pruned(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Share of positions zeroed in ``a`` (where ``b`` is not) when every other position keeps
+    ``b``'s value to within a cast's rounding; None when ``a`` is not a pruned ``b``."""
+    zeroed = (a == 0) & (b != 0)
+    keep = ~zeroed & np.isfinite(a) & np.isfinite(b)
+    if zeroed.sum() < max(2, PRUNE_MIN_SHARE * len(a)) or keep.sum() < 2:
+        return None
+    ref = float(np.sqrt(np.mean(b[keep].astype(np.float64) ** 2)))
+    err = float(np.sqrt(np.mean((a[keep].astype(np.float64) - b[keep]) ** 2)))
+    if ref == 0 or err > CAST_MAX_REL_ERR * ref:
+        return None
+    return float(zeroed.mean())
+
+
 def classify_pair(drop: TensorRecord, internal: TensorRecord) -> tuple[str, float, float]:
     """(status, correlation, relative error) of a dropped tensor against one internal tensor
     of the same element count, whose hash differs."""
@@ -1211,7 +1234,10 @@ def classify_pair(drop: TensorRecord, internal: TensorRecord) -> tuple[str, floa
         return "unrelated", 0.0, math.inf
     with np.errstate(all="ignore"):
         corr, rel = _stats(a, b)
+        pruned = _pruned(a, b)
     ft_min = max(FINE_TUNE_MIN_CORR, FINE_TUNE_MIN_SIGMAS / math.sqrt(len(a)))
+    if pruned is not None:
+        return "pruned", corr, rel
     if drop.dtype != internal.dtype:
         if drop.dtype in QUANT_DTYPES and internal.dtype not in QUANT_DTYPES and corr >= QUANT_MIN_CORR:
             return "quantized", corr, rel
@@ -1222,7 +1248,9 @@ def classify_pair(drop: TensorRecord, internal: TensorRecord) -> tuple[str, floa
     return "unrelated", corr, rel
 
 
-def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) -> dict[str, Any]:
+def compare_checkpoints(
+    drop: list[TensorRecord], internal: list[TensorRecord], common: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Per-tensor statuses of a dropped checkpoint against an internal one, and a hint.
 
     ``identical``: same bytes (at any name: a shard or a renamed copy is still recognised);
@@ -1231,18 +1259,21 @@ def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) 
     away from the sketched positions); ``unrelated``: no internal tensor of that shape tracks
     it; ``uninformative``: a tensor any model of that shape holds (never counted as
     evidence); ``missing``: internal informative tensors the drop does not account for.
+    ``pruned``: values zeroed, the others kept.
+    ``common``: SHA-256 of tensors known to be shared by unrelated checkpoints (boilerplate the
+    content rules did not recognise): uninformative on both sides.
     The hint is ``real`` (every informative tensor identical, none missing), ``part-of``
     (identical, some missing: a shard or subset), ``altered`` (derived, not identical),
     ``fabricated`` (nothing derived) or ``inconclusive`` (nothing informative).
     """
-    informative_internal = [r for r in internal if not r.uninformative]
+    informative_internal = [r for r in internal if not r.uninformative and r.sha256 not in common]
     by_hash: dict[str, list[TensorRecord]] = {}
     for r in informative_internal:
         by_hash.setdefault(r.sha256, []).append(r)
     by_name: dict[tuple[str, int], TensorRecord] = {}
     by_shape: dict[tuple[int, ...], list[TensorRecord]] = {}
     for r in informative_internal:
-        by_name.setdefault((_norm_name(r.name), r.numel), r)
+        by_name.setdefault((norm_name(r.name), r.numel), r)
         by_shape.setdefault(r.shape, []).append(r)
     accounted: set[int] = set()
     rows = []
@@ -1251,6 +1282,8 @@ def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) 
         row: dict[str, Any] = {"name": d.name, "dtype": d.dtype, "shape": list(d.shape)}
         if d.uninformative:
             row.update(status="uninformative", why=d.why)
+        elif d.sha256 in common:
+            row.update(status="uninformative", why="shared by unrelated internal checkpoints")
         elif d.sha256 in by_hash:
             hits = by_hash[d.sha256]
             m = next((h for h in hits if h.name == d.name), hits[0])
@@ -1258,12 +1291,12 @@ def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) 
             row.update(status="identical", match=m.name, renamed=m.name != d.name)
         else:
             cands = []
-            same = by_name.get((_norm_name(d.name), d.numel))
+            same = by_name.get((norm_name(d.name), d.numel))
             if same is not None:
                 cands.append(same)
             cands += [c for c in by_shape.get(d.shape, []) + by_shape.get(d.shape[::-1], []) if c is not same]
             best: tuple[str, float, float, TensorRecord] | None = None
-            order = {"cast": 3, "quantized": 3, "fine_tuned": 2, "unrelated": 0}
+            order = {"cast": 3, "quantized": 3, "pruned": 3, "fine_tuned": 2, "unrelated": 0}
             for c in cands[:4096]:
                 status, corr, rel = classify_pair(d, c)
                 key = (order[status], corr)
@@ -1298,9 +1331,9 @@ def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) 
     closeness = sum(
         1.0 if r["status"] == "identical" else r.get("corr", 0.0)
         for r in rows
-        if r["status"] in ("identical", "cast", "quantized", "fine_tuned")
+        if r["status"] in ("identical", *DERIVED)
     )
-    derived = counts["identical"] + counts["cast"] + counts["quantized"] + counts["fine_tuned"]
+    derived = counts["identical"] + sum(counts[k] for k in DERIVED)
     share = derived / informative if informative else 0.0
     reasons = []
     if informative == 0:
@@ -1314,7 +1347,7 @@ def compare_checkpoints(drop: list[TensorRecord], internal: list[TensorRecord]) 
         )
     elif derived and share >= ALTERED_MIN_SHARE:
         hint = "altered"
-        kinds = [k for k in ("cast", "quantized", "fine_tuned") if counts[k]]
+        kinds = [k for k in DERIVED if counts[k]]
         reasons.append(
             f"{derived} of {informative} informative tensors derive from internal tensors "
             f"({', '.join(kinds) or 'identical'}); {counts['unrelated']} unrelated"

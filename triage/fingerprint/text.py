@@ -19,24 +19,41 @@ tokenizer differs from the regex below only where ``textvec`` documents it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import numpy as np
 
+from triage.fingerprint.starts import masked
 from triage.fingerprint.textvec import KEYWORDS, MIN_INFORMATIVE_LINE, hash_strings
 
 __all__ = ["MIN_INFORMATIVE_LINE", "KEYWORDS", "normalize_newlines", "ws_lines", "line_hashes", "informative",
            "tokens", "tokens_and_shape_lines", "token_hashes", "shingle_hashes"]
 
-_TOKEN_RE = re.compile(
-    r"""
-      (?P<str>"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|`(?:[^`\\]|\\.){0,2000}`)
-    | (?P<com>\#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->)
-    | (?P<id>[A-Za-z_$][\w$]*)
-    | (?P<num>\d[\w.]*)
-    | (?P<op>[^\w\s])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+# A string holds at most this many characters and escapes.
+MAX_STRING_UNITS = 2000
+
+
+def token_re(units: int) -> re.Pattern[str]:
+    return re.compile(
+        r"""
+          (?P<str>"(?:[^"\\\n]|\\.){0,UNITS}"|'(?:[^'\\\n]|\\.){0,UNITS}'|`(?:[^`\\]|\\.){0,UNITS}`)
+        | (?P<com>\#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->)
+        | (?P<id>[A-Za-z_$][\w$]*)
+        | (?P<num>\d[\w.]*)
+        | (?P<op>[^\w\s])
+        """.replace("UNITS", str(units)),
+        re.VERBOSE | re.DOTALL,
+    )
+
+
+_TOKEN_RE = token_re(MAX_STRING_UNITS)
+
+
+def _matches(text: str) -> Iterator[tuple[re.Match[str], str | None, str]]:
+    """(match, kind, token) of every match, with starts that cannot match masked first
+    (``starts``): a crafted text of unclosed ``/*`` or escaped quotes would cost starts x size."""
+    for m in _TOKEN_RE.finditer(masked(text, MAX_STRING_UNITS, runs=False)):
+        yield m, m.lastgroup, text[m.start() : m.end()]
 
 
 def normalize_newlines(text: str) -> str:
@@ -69,9 +86,7 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     """Return ``(tokens, shapes)``: comments dropped; in shapes, names/numbers/strings abstracted."""
     toks: list[str] = []
     shapes: list[str] = []
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        tok = m.group()
+    for _m, kind, tok in _matches(text):
         if kind == "com":
             continue
         toks.append(tok)
@@ -92,13 +107,27 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
 # so both give the same tokens; this one tries far fewer alternatives per character.
 _STR_COM_RE = re.compile(
     r"""
-    ( "(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|`(?:[^`\\]|\\.){0,2000}`
+    ( "(?:[^"\\\n]|\\.){0,UNITS}"|'(?:[^'\\\n]|\\.){0,UNITS}'|`(?:[^`\\]|\\.){0,UNITS}`
     | \#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?--> )
-    """,
+    """.replace("UNITS", str(MAX_STRING_UNITS)),
     re.VERBOSE | re.DOTALL,
 )
 _CODE_RE = re.compile(r"[A-Za-z_$][\w$]*|\d[\w.]*|[^\w\s]|\n")
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$")
+
+
+def _str_com_split(text: str) -> list[str]:
+    """``_STR_COM_RE.split(text)``: code, then string or comment, alternately; starts that cannot
+    match are masked first (``starts``, as in ``_matches``) and the parts are the original text."""
+    src = masked(text, MAX_STRING_UNITS, runs=False)
+    if src is text:
+        return _STR_COM_RE.split(text)
+    parts, at = [], 0
+    for m in _STR_COM_RE.finditer(src):
+        parts += [text[at : m.start()], text[m.start() : m.end()]]
+        at = m.end()
+    parts.append(text[at:])
+    return parts
 
 
 def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
@@ -110,7 +139,7 @@ def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     current: list[str] = []
     keywords = KEYWORDS
-    for i, part in enumerate(_STR_COM_RE.split(text)):
+    for i, part in enumerate(_str_com_split(text)):
         if i % 2:  # a string or a comment
             if part[0] in "\"'`":
                 toks.append(part)

@@ -17,7 +17,8 @@ Semantics (``triage-fp/2``), where they differ from the regex tokenizer in ``tex
   is an identifier (the regex skips its first character), and non-ASCII punctuation joins the
   word it touches instead of being an operator;
 - a number absorbs the rest of its word, ``$`` included (``1$x`` is one number, not two tokens);
-- the 2,000-character bound of a quoted string counts bytes, not characters.
+- the 2,000 bound of a quoted string counts units, a run of plain bytes or an escape, not
+  characters (``MAX_STRING_UNITS``).
 
 Lines are split and stripped exactly as ``text.normalize_newlines`` and ``text.ws_lines`` do
 (every ``str.isspace`` character is whitespace); a content holding non-ASCII whitespace takes
@@ -31,6 +32,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from triage.fingerprint.starts import masked
 
 # Lines shorter than this (whitespace removed, in characters) carry no evidence: "}", "else:".
 MIN_INFORMATIVE_LINE = 6
@@ -158,16 +161,23 @@ _CLASS[ord(".")] = _C_DOT
 _CONT = np.zeros(256, dtype=bool)
 _CONT[0x80:0xC0] = True
 
-# Strings and comments, as in text._TOKEN_RE (one group: split() keeps the matches). A string
-# is at most 2,000 runs of plain characters and escapes (possessive: no backtracking); the bound
-# keeps a file of unclosed quotes linear to scan.
-_STR_COM_RE = re.compile(
-    rb"""(
-      "(?:[^"\\\n]++|\\.){0,2000}+"|'(?:[^'\\\n]++|\\.){0,2000}+'|`(?:[^`\\]++|\\.){0,2000}+`
-    | \#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->
-    )""",
-    re.VERBOSE | re.DOTALL,
-)
+# A string holds at most this many units, runs of plain characters or escapes (possessive: no
+# backtracking): the bound keeps each attempt at an unclosed quote short.
+MAX_STRING_UNITS = 2000
+
+
+def str_com_re(units: int) -> re.Pattern[bytes]:
+    """Strings and comments, as in text._TOKEN_RE (one group: split() keeps the matches)."""
+    return re.compile(
+        rb"""(
+          "(?:[^"\\\n]++|\\.){0,%d}+"|'(?:[^'\\\n]++|\\.){0,%d}+'|`(?:[^`\\]++|\\.){0,%d}+`
+        | \#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->
+        )""" % (units, units, units),
+        re.VERBOSE | re.DOTALL,
+    )
+
+
+_STR_COM_RE = str_com_re(MAX_STRING_UNITS)
 _QUOTES = np.zeros(256, dtype=bool)
 _QUOTES[[ord('"'), ord("'"), ord("`")]] = True
 
@@ -186,6 +196,23 @@ KEYWORDS = frozenset(
 )
 
 _KEYWORDS64 = np.sort(_hash64_strings(sorted(KEYWORDS)))
+
+
+def _keyword_table(bits: int = 12) -> tuple[np.ndarray, np.uint64]:
+    """A direct table: slot = top ``bits`` bits of a token's 64-bit hash, holding the keyword
+    hash found there (0 elsewhere). One gather and one compare per token, where a binary search
+    took seven; the width grows until no two keywords share a slot."""
+    while True:
+        shift = np.uint64(64 - bits)
+        slots = _KEYWORDS64 >> shift
+        if len(np.unique(slots)) == len(slots) and not (_KEYWORDS64 == 0).any():
+            table = np.zeros(1 << bits, dtype=np.uint64)
+            table[slots] = _KEYWORDS64
+            return table, shift
+        bits += 1
+
+
+_KEYWORD_TABLE, _KEYWORD_SHIFT = _keyword_table()
 _SYMBOLS = _top32(_hash64_strings(["I", "0", "S"]))  # identifier, number, string in shapes
 
 
@@ -297,7 +324,8 @@ def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(a) == 0:
         return empty, empty
     cls = _CLASS[a]
-    parts = _STR_COM_RE.split(raw)
+    # Starts that cannot match are masked first: a crafted file of them would cost starts x size.
+    parts = _STR_COM_RE.split(masked(raw, MAX_STRING_UNITS, runs=True))
     str_starts = np.zeros(0, dtype=np.int64)
     if len(parts) > 1:
         lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
@@ -307,8 +335,7 @@ def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         kind = np.zeros(len(parts), dtype=np.uint8)
         kind[1::2] = np.where(is_str, _C_STR, _C_SEP + 16)
         per_byte = np.repeat(kind, lens)
-        inside = per_byte != 0
-        cls[inside] = per_byte[inside] & 15
+        np.copyto(cls, per_byte & 15, where=per_byte != 0)
         str_starts = m_starts[is_str]
     word = (cls == _C_WORD) | (cls == _C_DIGIT)
     dot = cls == _C_DOT
@@ -325,8 +352,7 @@ def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     toks = _top32(h64)
     first_cls = cls[t_starts]
     is_num = num[t_starts]
-    pos = np.minimum(np.searchsorted(_KEYWORDS64, h64), len(_KEYWORDS64) - 1)
-    abstract = (first_cls == _C_WORD) & ~is_num & (_KEYWORDS64[pos] != h64)
+    abstract = (first_cls == _C_WORD) & ~is_num & (_KEYWORD_TABLE[h64 >> _KEYWORD_SHIFT] != h64)
     shapes = toks.copy()
     shapes[abstract] = _SYMBOLS[0]
     shapes[is_num] = _SYMBOLS[1]

@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from triage.errors import InputError
+from triage.model import Spilled
 
 _GIT_BASE = ["git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-c", "core.quotepath=off"]
 # Commit metadata fields, separated by unit separators; records by record separators.
 _LOG_FORMAT = "%H%x1f%T%x1f%P%x1f%ct%x1f%at%x1f%an <%ae>%x1f%cn <%ce>%x1f%s%x1e"
 GITLINK = "160000"
+# Blobs larger than this (model weights committed without LFS) are streamed to a scratch file
+# and fingerprinted from there, never held in memory; the same bound as a drop member's.
+BLOB_MEMORY_MAX = 256 * 1024 * 1024
+# Bytes copied per read while streaming a large blob to its scratch file.
+COPY_CHUNK = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,17 @@ class Change:
     path: str
     mode: str
     oid: str | None  # None: deleted
+
+
+def _parse_log(out: str) -> list[CommitMeta]:
+    commits = []
+    for rec in out.split("\x1e"):
+        rec = rec.strip("\n")
+        if not rec:
+            continue
+        oid, tree, parents, ct, at, author, committer, subject = rec.split("\x1f")
+        commits.append(CommitMeta(oid, tree, tuple(parents.split()), int(ct), int(at), author, committer, subject))
+    return commits
 
 
 def _env() -> dict[str, str]:
@@ -123,15 +141,21 @@ class GitRepo:
         stdin = "".join(f"{t}\n" for t in tips) + "".join(f"^{k}\n" for k in known)
         out = self._run(["log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"],
                         stdin=stdin.encode())
-        commits = []
-        for rec in out.split("\x1e"):
-            rec = rec.strip("\n")
-            if not rec:
-                continue
-            oid, tree, parents, ct, at, author, committer, subject = rec.split("\x1f")
-            commits.append(CommitMeta(oid, tree, tuple(parents.split()), int(ct), int(at), author, committer,
-                                      subject))
-        return commits
+        return _parse_log(out)
+
+    def commits(self, oids: Iterable[str]) -> list[CommitMeta]:
+        """The metadata of the given commits, in the given order (a worker's share of a run)."""
+        oids = list(oids)
+        if not oids:
+            return []
+        out = self._run(["log", "--no-walk=unsorted", f"--format={_LOG_FORMAT}", "--stdin"],
+                        stdin="".join(f"{o}\n" for o in oids).encode())
+        by_oid = {c.oid: c for c in _parse_log(out)}
+        missing = [o for o in oids if o not in by_oid]
+        if missing:
+            raise InputError(f"{self.path} lacks commit {missing[0]} of the index run in progress"
+                             " (update this clone, or let the run finish first)")
+        return [by_oid[o] for o in oids]
 
     def diffs(self, commits: list[CommitMeta]) -> dict[str, list[Change]]:
         """Per commit, the changes against its first parent (roots: against the empty tree)."""
@@ -169,8 +193,9 @@ class GitRepo:
             i += 1
         return out
 
-    def blobs(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
-        """Stream blob contents with one ``git cat-file --batch`` process."""
+    def blobs(self, oids: list[str], spill_dir: Path | None = None) -> Iterator[tuple[str, bytes | Spilled]]:
+        """Stream blob contents with one ``git cat-file --batch`` process; blobs over
+        ``BLOB_MEMORY_MAX`` go to a scratch file in ``spill_dir`` (when given)."""
         if not oids:
             return
         proc = subprocess.Popen(self._cmd(["cat-file", "--batch"]), stdin=subprocess.PIPE,
@@ -184,10 +209,26 @@ class GitRepo:
                 if len(header) < 3 or header[1] != "blob":
                     continue  # missing object (shallow clone, gitlink): not content we can index
                 size = int(header[2])
-                data = proc.stdout.read(size)
+                if spill_dir is not None and size > BLOB_MEMORY_MAX:
+                    yield oid, _spill(proc.stdout, size, spill_dir, oid)
+                else:
+                    yield oid, proc.stdout.read(size)
                 proc.stdout.read(1)
-                yield oid, data
         finally:
             proc.stdin.close()
             proc.stdout.close()
             proc.wait()
+
+
+def _spill(stream, size: int, spill_dir: Path, oid: str) -> Spilled:  # type: ignore[no-untyped-def]
+    """Copy ``size`` bytes of ``stream`` to a scratch file (removed once fingerprinted)."""
+    fd, name = tempfile.mkstemp(prefix="blob-", dir=spill_dir)
+    left = size
+    with os.fdopen(fd, "wb") as out:
+        while left:
+            chunk = stream.read(min(left, COPY_CHUNK))
+            if not chunk:
+                raise InputError(f"git cat-file ended inside blob {oid}")
+            out.write(chunk)
+            left -= len(chunk)
+    return Spilled(name, size, temporary=True, git_oid=oid)

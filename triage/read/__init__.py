@@ -32,8 +32,8 @@ from pathlib import Path
 from types import ModuleType
 
 from triage.errors import InputError, TriageError
-from triage.model import Member, Skipped
-from triage.read import content, gitdata, reasons, registry
+from triage.model import Member, Skipped, Spilled
+from triage.read import content, gitdata, reasons, registry, weights
 from triage.read import zip as zip_reader
 from triage.read.base import (
     DIR,
@@ -276,7 +276,7 @@ def _judge(
     assert entry.kind == FILE
     path, first = ctx.names.claim(path)
     try:
-        data = _read_capped(entry, ctx)
+        got = _read_capped(entry, ctx)
     except Exceeded as exc:
         entry.outcome = exc.reason
         if exc.reason in _HALTING:
@@ -289,18 +289,25 @@ def _judge(
         entry.outcome = classify(exc)
         yield Skipped(path, entry.outcome, short(exc))
         return
-    notes = entry.notes + ((reasons.DUPLICATE,) if first else ()) + content.notes(raw, data)
+    spilled = got if isinstance(got, Spilled) else None
+    data = got if isinstance(got, bytes) else b""
+    if spilled is not None:
+        head = _head(spilled)
+        found = content.notes(raw, head) + weights.notes(head, spilled.size)
+    else:
+        found = content.notes(raw, data) + weights.notes(data)
+    notes = entry.notes + ((reasons.DUPLICATE,) if first else ()) + found
     if entry.warn:
         notes += (entry.warn[0],)
-    yield Member(path, data, entry.mtime, notes)
+    yield Member(path, data, entry.mtime, notes, spilled)
     if first:
         yield Skipped(
             path, reasons.DUPLICATE, f"same name as '{first}' (exactly or by case); read as '{path}'"
         )
     if entry.warn:
         yield Skipped(path, entry.warn[0], entry.warn[1])
-    if content.is_document(notes):
-        return  # an office document is one file: its parts are not members
+    if content.is_document(notes) or weights.is_weights(notes) or spilled is not None:
+        return  # an office document or a checkpoint is one file: its parts are not members
     yield from _nested(path, raw, data, ctx, depth, polyglot=content.is_polyglot(notes))
 
 
@@ -374,16 +381,43 @@ class _Guarded:
         self.stream.close()
 
 
-def _read_capped(entry: Entry, ctx: Context) -> bytes:
-    """Read one member into memory under the member limit."""
+def _read_capped(entry: Entry, ctx: Context) -> bytes | Spilled:
+    """Read one member into memory under the member limit; a weights file over it is kept out
+    of memory instead (``triage.read.weights``), up to the drop's total-bytes limit."""
+    limit = ctx.limits.member_bytes
     buf = bytearray()
-    stream = _Guarded(entry, ctx, ctx.limits.member_bytes)
+    stream = _Guarded(entry, ctx, max(limit, weights.HEAD + READ_CHUNK))  # the head, whatever the limit
     try:
+        while len(buf) < weights.HEAD and (chunk := stream.read(READ_CHUNK)):
+            buf += chunk
+        big = weights.kind(bytes(buf[: weights.HEAD]), weights.cap(ctx)) is not None
+        if big:
+            stream.cap = weights.cap(ctx)
+            here = weights.in_place(entry, stream, min(limit, weights.IN_PLACE_BYTES))
+            if here is not None:
+                return here
+            if len(buf) > limit:
+                return weights.copy(stream, bytes(buf), ctx)
+        else:
+            stream.cap = limit
+            if len(buf) > limit:
+                raise Exceeded(reasons.TOO_LARGE, f"larger than the {limit}-byte member limit")
         while chunk := stream.read(READ_CHUNK):
+            if big and len(buf) + len(chunk) > limit:
+                return weights.copy(stream, bytes(buf) + chunk, ctx)
             buf += chunk
     finally:
         stream.close()
     return bytes(buf)
+
+
+def _head(spilled: Spilled) -> bytes:
+    """The first bytes of a spilled member (for the content notes)."""
+    from triage.fingerprint.weights import open_spilled
+
+    fd = open_spilled(spilled)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(HEAD_BYTES)
 
 
 def _nested(

@@ -91,6 +91,7 @@ class Entry:
     notes: tuple[str, ...] = ()
     warn: tuple[str, str] | None = None
     repo: object | None = None
+    path: str | None = None  # a directory drop file's own path (large weights are read in place)
 
 
 @dataclass

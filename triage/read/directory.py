@@ -68,7 +68,7 @@ def _walk(first: list[os.DirEntry[str]]) -> Iterator[Entry]:
                 yield Entry(name, DIR)
             elif item.is_file(follow_symlinks=False):
                 mtime = item.stat(follow_symlinks=False).st_mtime
-                yield Entry(name, FILE, open=lambda p=item.path: open_regular(p), mtime=mtime)
+                yield Entry(name, FILE, open=lambda p=item.path: open_regular(p), mtime=mtime, path=item.path)
             else:
                 mode = item.stat(follow_symlinks=False).st_mode
                 yield Entry(name, SPECIAL, detail=describe_mode(mode))

@@ -24,9 +24,10 @@ UNREADABLE = "unreadable"  # directory drop: permission denied or I/O error on a
 NO_CONTENT = "no-content"  # source map lists a source without its content (sourcesContent null/absent)
 GIT_OBJECTS = "git-object"  # files of a .git folder: read as commit evidence (EmbeddedRepo), not triaged
 MISSING_LIBRARY = "missing-library"  # the format needs a system library that is not installed
+DOCUMENT_UNREADABLE = "document-unreadable"  # document refused (DTD, encryption, caps, time limit) or unparseable
 
 ALL = (
     PATH_TRAVERSAL, LINK, SPECIAL, ENCRYPTED, UNSUPPORTED, CORRUPT, TRUNCATED, BOMB, TOO_LARGE,
     DEPTH, COUNT, TOTAL, TIME, NAME_UNSAFE, DUPLICATE, UNREADABLE, NO_CONTENT, GIT_OBJECTS,
-    MISSING_LIBRARY,
+    MISSING_LIBRARY, DOCUMENT_UNREADABLE,
 )  # fmt: skip

@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from triage.read import compressed, directory, gitdata, libarc, sourcemap, tar, zip
+from triage.read import compressed, directory, gitdata, libarc, sourcemap, tar, weightsfile, zip
 
 READERS: tuple[ModuleType, ...] = (
     directory,
+    weightsfile,  # a drop that is one checkpoint (torch and npz are zips: before the zip reader)
     zip,
     compressed,  # gzip/bzip2/xz/zstd streams, and the tars inside them
     libarc,  # 7z, rar, cpio, ISO 9660 through libarchive (by magic; ISO's is at byte 32769)

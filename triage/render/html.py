@@ -619,7 +619,8 @@ def _source(f: Finding) -> tuple[str, str]:
             occ = _d((_l(_d(srcs[0]).get("occurrences")) or [{}])[0])
             more = f"+{len(srcs) - 1} more" if len(srcs) > 1 else ""
             return str(occ.get("path", "")), more
-        return "", ""
+        checkpoint = _d(_d(ev.get("weights")).get("checkpoint"))
+        return str(checkpoint.get("path", "")), "tensors" if checkpoint else ""
     if ev.get("impersonates"):
         return str(ev["impersonates"]), "impersonated"
     return "", ""
@@ -689,6 +690,13 @@ def _file_body(f: Finding) -> str:
     reasons = [*f.reasons, *(f"note: {n}" for n in _l(ev.get("notes")))]
     if reasons:
         out.append('<ul class="reasons">' + "".join(f"<li>{text(r)}</li>" for r in reasons) + "</ul>")
+    if ev.get("document") or ev.get("table"):
+        from triage.render.html_documents import document_section, table_section
+
+        out.append(document_section(_d(ev.get("document"))) if ev.get("document") else "")
+        out.append(table_section(_d(ev.get("table"))) if ev.get("table") else "")
+    if ev.get("weights"):
+        out.append(_weights(_d(ev["weights"])))
     if f.verdict in (Verdict.REAL, Verdict.OUTDATED):
         out.append(_matches(_l(ev.get("matches")), moved=bool(ev.get("moved"))))
     elif f.verdict is Verdict.ALTERED:
@@ -713,6 +721,52 @@ def _matches(matches: list[Any], moved: bool) -> str:
     return (f"<h3>Same bytes inside{' (at another path: moved)' if moved else ''}</h3>"
             "<table><thead><tr><th>internal path</th><th>blob</th><th>introduced in</th><th>first seen</th>"
             f"<th>last seen</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+# Per-tensor rows shown per file in report.html (report.json holds up to its own bound).
+HTML_TENSOR_ROWS = 50
+
+
+def _checkpoint(c: dict[str, Any]) -> str:
+    versions = ", ".join(str(v) for v in _l(c.get("versions")) if v != "latest")
+    return (f'<code>{text(c.get("path", ""))}</code> ({text(c.get("format", ""))}, {_num(c.get("tensors", 0))}'
+            f' tensors, source <code>{text(c.get("source", ""))}</code>'
+            + (f", {text(versions)}" if versions else "") + (", current" if c.get("current") else "") + ")")
+
+
+def _weights(w: dict[str, Any]) -> str:
+    """Model weights: counts, the internal checkpoint, changed tensors with their figures."""
+    facts = [("format", text(w.get("format", ""))),
+             ("tensors", f'{_num(w.get("tensors", 0))} ({_num(w.get("informative", 0))} informative)'),
+             ("identical", _num(w.get("tensors_exact", 0))), ("derived", _num(w.get("tensors_derived", 0))),
+             ("unrelated", _num(w.get("tensors_unrelated", 0))),
+             ("internal tensors missing", _num(w.get("tensors_missing", 0))),
+             ("pickle executed", "yes" if w.get("pickle_executed") else "no (never run: read as opcodes)")]
+    if w.get("error"):
+        facts.append(("not readable", text(w["error"])))
+    if w.get("checkpoint"):
+        facts.append(("internal checkpoint", _checkpoint(_d(w["checkpoint"]))))
+    if w.get("closest"):
+        facts.append(("closest checkpoint", _checkpoint(_d(w["closest"])) + " (values unrelated)"))
+    out = ['<h3>Model weights</h3><dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+           + "</dl>"]
+    notes = [str(n) for n in _l(w.get("notes"))[:5]]
+    if notes:
+        out.append('<ul class="reasons">' + "".join(f"<li>note: {text(n)}</li>" for n in notes) + "</ul>")
+    rows = [_d(t) for t in _l(w.get("per_tensor")) if _d(t).get("kind") not in ("identical", "uninformative")]
+    if rows:
+        body = "".join(
+            f'<tr><td class="path">{text(t.get("name", ""))}</td><td>{text(t.get("dtype", ""))}</td>'
+            f'<td>{text(t.get("shape", ""))}</td><td>{text(t.get("kind", ""))}</td>'
+            f'<td class="path">{text(t.get("match") or t.get("closest") or "")} {text(t.get("internal_dtype", ""))}</td>'
+            f'<td class="num">{_num(t.get("corr"), "{:.4f}")}</td><td class="num">{_num(t.get("rel_delta"), "{:.4f}")}</td></tr>'
+            for t in rows[:HTML_TENSOR_ROWS])
+        more = len(rows) - HTML_TENSOR_ROWS + int(w.get("per_tensor_omitted") or 0)
+        out.append("<table><thead><tr><th>tensor</th><th>dtype</th><th>shape</th><th>kind</th><th>internal</th>"
+                   f'<th class="num">correlation</th><th class="num">relative delta</th></tr></thead><tbody>{body}'
+                   "</tbody></table>"
+                   + (f'<p class="note">and {more} more tensors (see report.json).</p>' if more > 0 else ""))
+    return "".join(out)
 
 
 def _similarity(sim: dict[str, Any]) -> str:

@@ -60,6 +60,7 @@ def render(report: Report) -> str:
             out.append(f"| {code(f.path)} | {code(m.get('path', ''))}{moved} | {m.get('first_seen') or ''} |"
                        f" {code(_short(f.sha256))} |")
         out.append("")
+    out += _weights(report)
     out += _embedded(report)
     if report.skipped:
         out += [f"## Not triaged ({len(report.skipped)})", "", "| member | reason | detail |", "|---|---|---|"]
@@ -201,6 +202,10 @@ def _file_block(f: Finding) -> list[str]:
              f" {f.size} bytes, {f.mime}"]
     for r in f.reasons:
         lines.append(f"- {r}")
+    if isinstance(ev.get("document"), dict):
+        lines += _document(ev["document"])
+    if isinstance(ev.get("table"), dict):
+        lines += _table(ev["table"])
     if f.verdict is Verdict.OUTDATED:
         for m in (ev.get("matches") or [])[:3]:
             lines.append(f"- internal: {code(m.get('path'))} from {m.get('first_seen')} to {m.get('last_seen')},"
@@ -226,6 +231,8 @@ def _file_block(f: Finding) -> list[str]:
                     if h.get("truncated"):
                         lines.append("... (hunk truncated)")
                 lines += ["```", ""]
+    if ev.get("weights"):
+        lines += _weights_block(ev["weights"])
     if f.verdict is Verdict.FABRICATED:
         if ev.get("impersonates"):
             lines.append(f"- sits at a real internal path: impersonates {code(ev['impersonates'])}")
@@ -235,6 +242,152 @@ def _file_block(f: Finding) -> list[str]:
             lines.append(f"- closest internal content: {code(closest.get('path'))} blob {code(_short(closest.get('blob')))},"
                          f" {sim.get('containment_drop', 0):.0%} of this file aligned with it")
     lines.append("")
+    return lines
+
+
+# Document metadata fields shown first (the evidence the issue names), then the rest, capped.
+META_FIRST = ("author", "last_modified_by", "created", "modified", "revision", "producer", "creator",
+              "application", "last_printed", "title", "company", "from", "date", "x-mailer")
+MAX_META_ROWS = 24
+
+
+def _meta_order(keys: list[str]) -> list[str]:
+    first = [k for k in META_FIRST if k in keys]
+    custom = sorted(k for k in keys if k.startswith("custom."))
+    rest = sorted(k for k in keys if k not in first and k not in custom)
+    return (first + custom + rest)[:MAX_META_ROWS]
+
+
+def _document(doc: dict) -> list[str]:
+    """The document's extracted text against its internal version, and its metadata."""
+    lines = [f"- document: {doc.get('kind')}, {doc.get('lines', 0)} sentences, text sha256"
+             f" {code(_short(doc.get('text_sha256'), 16))}"]
+    src = doc.get("source") if isinstance(doc.get("source"), dict) else None
+    if doc.get("error"):
+        lines.append(f"- document text could not be read: {code(doc['error'])}")
+    if src:
+        where = f"the internal {src.get('kind')} {code(src.get('path'))}"
+        if doc.get("text_identical"):
+            lines.append(f"- text identical to {where} (text sha256 {code(_short(src.get('text_sha256'), 16))},"
+                         f" file sha256 {code(_short(src.get('sha256'), 16))}):"
+                         " the words are internal, the bytes are not")
+        else:
+            lines.append(f"- text differs from {where}: changed passages below")
+    for n in doc.get("notes") or []:
+        lines.append(f"- document note: {code(n)}")
+    diff = doc.get("metadata_diff") if isinstance(doc.get("metadata_diff"), dict) else None
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    if src and diff is not None:
+        same = doc.get("metadata_same") or []
+        lines += ["", f"Metadata against the internal version ({len(diff)} fields differ"
+                  + (f"; same: {', '.join(code(x) for x in same[:12])}" if same else "") + "):", ""]
+        if diff:
+            lines += ["| field | this file | internal version |", "|---|---|---|"]
+            for k in _meta_order(list(diff)):
+                d = diff[k] if isinstance(diff[k], dict) else {}
+                lines.append(f"| {code(k)[1:-1]} | {_cell(d.get('drop'))} | {_cell(d.get('internal'))} |")
+        lines.append("")
+    elif meta:
+        flat = {k: v for k, v in meta.items() if k != "custom"}
+        flat.update({f"custom.{k}": v for k, v in (meta.get("custom") or {}).items()})
+        lines += ["", "| metadata | value |", "|---|---|"]
+        lines += [f"| {code(k)[1:-1]} | {_cell(flat[k])} |" for k in _meta_order(list(flat))]
+        lines.append("")
+    return lines
+
+
+# Per-tensor rows shown per file in report.md (report.json holds up to its own bound).
+MD_TENSOR_ROWS = 20
+
+
+def _checkpoint(c: dict | None) -> str:
+    if not c:
+        return "none"
+    versions = ", ".join(v for v in c.get("versions") or [] if v != "latest")
+    return (f"{code(c.get('path'))} ({c.get('format')}, {c.get('tensors')} tensors, source {code(c.get('source'))}"
+            + (f", {code(versions)}" if versions else "") + (", current" if c.get("current") else "") + ")")
+
+
+def _weights(report: Report) -> list[str]:
+    """One line per model weights file: what matched, tensor by tensor, and that no pickle ran."""
+    files = [f for f in report.files if f.evidence.get("weights")]
+    if not files:
+        return []
+    out = [f"## Model weights ({len(files)})", "",
+           "Tensors are compared by their SHA-256 and by value sketches; a torch pickle is never executed.", "",
+           "| file | verdict | format | tensors | identical | derived | internal checkpoint |",
+           "|---|---|---|---:|---:|---:|---|"]
+    for f in files:
+        w = f.evidence["weights"]
+        where = (w.get("checkpoint") or (f.evidence.get("matches") or [{}])[0]).get("path")
+        how = "same bytes" if w.get("match") == "bytes" else "same tensors" if w.get("match") == "tensors" else ""
+        kinds = ", ".join(f"{k} {n}" for k, n in (w.get("kinds") or {}).items())
+        out.append(f"| {code(f.path)} | {f.verdict.value} | {w.get('format')} | {w.get('tensors', 0)} |"
+                   f" {w.get('tensors_exact', 0)} | {w.get('tensors_derived', 0)}{f' ({kinds})' if kinds else ''} |"
+                   f" {code(where) if where else ''}{f' ({how})' if how else ''} |")
+    out.append("")
+    return out
+
+
+def _weights_block(w: dict) -> list[str]:
+    lines = [f"- model weights ({w.get('format')}): {w.get('tensors', 0)} tensors, {w.get('informative', 0)} informative;"
+             f" {w.get('tensors_exact', 0)} identical, {w.get('tensors_derived', 0)} derived,"
+             f" {w.get('tensors_unrelated', 0)} unrelated, {w.get('tensors_missing', 0)} internal tensors missing;"
+             f" pickle executed: {'yes' if w.get('pickle_executed') else 'no'}"]
+    if w.get("error"):
+        lines.append(f"- weights not readable: {code(w['error'])}")
+    if w.get("checkpoint"):
+        lines.append(f"- internal checkpoint: {_checkpoint(w['checkpoint'])}")
+    if w.get("closest"):
+        lines.append(f"- closest internal checkpoint (values unrelated): {_checkpoint(w['closest'])}")
+    for n in (w.get("notes") or [])[:5]:
+        lines.append(f"- note: {code(n)}")
+    rows = [t for t in w.get("per_tensor") or [] if t.get("kind") not in ("identical", "uninformative")]
+    if rows:
+        lines += ["", "| tensor | dtype | shape | kind | internal | correlation | relative delta |",
+                  "|---|---|---|---|---|---:|---:|"]
+        for t in rows[:MD_TENSOR_ROWS]:
+            corr = f"{t['corr']:.4f}" if isinstance(t.get("corr"), (int, float)) else ""
+            rel = f"{t['rel_delta']:.4f}" if isinstance(t.get("rel_delta"), (int, float)) else ""
+            lines.append(f"| {code(t.get('name'))} | {t.get('dtype')} | {code(t.get('shape'))} | {t.get('kind')} |"
+                         f" {code(t.get('match') or t.get('closest') or '')} {t.get('internal_dtype', '')} | {corr} | {rel} |")
+        more = len(rows) - MD_TENSOR_ROWS + (w.get("per_tensor_omitted") or 0)
+        if more > 0:
+            lines.append(f"| ... {more} more tensors in report.json | | | | | | |")
+        lines.append("")
+    return lines
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "-"
+    text = str(v)
+    return code(text if len(text) <= 120 else text[:117] + "...")
+
+
+def _table(t: dict) -> list[str]:
+    """A dump's rows: present in the internal table, altered, elsewhere, nowhere."""
+    n = t.get("rows", 0) or 0
+    src = t.get("source") if isinstance(t.get("source"), dict) else {}
+
+    def pct(k: str) -> str:
+        return f"{(t.get('shares') or {}).get(k, 0):.0%}"
+
+    where = f"the internal table {code(src.get('path'))}" if src.get("path") else "the internal table"
+    lines = [f"- table ({t.get('kind')}): {n} rows: {t.get('rows_present', 0)} exist in {where}"
+             f" ({pct('present')}),"
+             f" {t.get('rows_altered', 0)} are altered rows ({pct('altered')}),"
+             f" {t.get('rows_elsewhere', 0)} exist in other internal tables,"
+             f" {t.get('rows_absent', 0)} exist nowhere ({pct('absent')})"]
+    if t.get("rows_internal"):
+        lines.append(f"- the internal table has {t['rows_internal']} rows; {t.get('internal_covered', 0):.0%}"
+                     " of them are in this file")
+    if t.get("altered_columns"):
+        cols = ", ".join(f"{code(k)} ({v})" for k, v in list(t["altered_columns"].items())[:12])
+        lines.append(f"- altered rows (same key {', '.join(code(k) for k in t.get('key_columns') or [])})"
+                     f" differ in: {cols}")
+    for note in t.get("notes") or []:
+        lines.append(f"- table note: {code(note)}")
     return lines
 
 
