@@ -57,7 +57,8 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
     for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
                 if r[1] not in ("indexed_at", "applied_at")]  # the time of the run
-        out[table] = sorted(conn.execute(f"SELECT {', '.join(cols)} FROM {table}"), key=repr)  # noqa: S608
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table}")  # noqa: S608
+        out[table] = sorted((r for r in rows if r[0] != "index_id"), key=repr)  # meta: a random id per index
     conn.close()
     return out
 
