@@ -63,7 +63,8 @@ class View:
         if self.text is None:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
         toks, shape_lines = T.tokens_and_shape_lines(self.text)
-        return T.token_hashes(toks), T.line_hashes(shape_lines)
+        hashes = T.token_hashes(toks + shape_lines)  # one hashing pass: the same per-item hashes
+        return hashes[: len(toks)], hashes[len(toks) :]
 
     @property
     def tokens(self) -> list[str]:
@@ -123,14 +124,18 @@ def _bracket_balance(line: str) -> int:
     return line.count("(") + line.count("{") - line.count(")") - line.count("}")
 
 
-def text_view(text: str, data: bytes = b"") -> View:
+def text_view(text: str, data: bytes = b"", line_hashes: np.ndarray | None = None) -> View:
+    """``line_hashes``: the content's line hashes when already known (an indexed content's
+    ``lines``: the same function of the same lines), else computed here."""
     norm = T.normalize_newlines(text)
     raw = norm.split("\n")
     lines = T.ws_lines(norm)
     cats = categories(raw)
     if len(cats) != len(lines):  # a line of only exotic whitespace: fall back to "all code"
         cats = ["code"] * len(lines)
-    return View(norm, raw, lines, T.line_hashes(lines), T.informative(lines), cats, data)
+    if line_hashes is None or len(line_hashes) != len(lines):
+        line_hashes = T.line_hashes(lines)
+    return View(norm, raw, lines, line_hashes, T.informative(lines), cats, data)
 
 
 def binary_view(data: bytes) -> View:

@@ -30,6 +30,11 @@ PER_LOOKUP = 6
 MAX_CANDIDATES = 16
 # Same-path candidates: the most recent versions held at that path.
 SAME_PATH_VERSIONS = 4
+# An LSH band held by more contents than this nominates none of them: like a line held at many
+# paths, it is what files of one shape share (configs, locales, generated code), and its bucket
+# grows with the inventory (13k contents for one band at 250k contents, 54k at 1M). The largest
+# bucket in the accuracy benchmark's inventories is 669.
+BAND_BUCKET_MAX = 1000
 
 
 # Analysed candidate views kept across the files of one scan (the same internal files are
@@ -38,8 +43,10 @@ SAME_PATH_VERSIONS = 4
 # measured 6-7x on source files), so the cache keeps ~32 MB of contents.
 VIEW_MEMORY_PER_BYTE = 8
 VIEW_CACHE_BYTES = 256 * 1024 * 1024
-# Line frequencies remembered during one scan (~100 bytes each).
+# Line frequencies and band buckets remembered during one scan (~100 bytes a line, ~40 bytes
+# an id in a bucket).
 DF_CACHE_ENTRIES = 300_000
+BUCKET_CACHE_IDS = 1_000_000
 
 
 def _footprint(row: dict) -> int:
@@ -54,6 +61,25 @@ class ViewCache:
         self.used = 0
         self.items: OrderedDict[int, tuple[dict, View | None]] = OrderedDict()
         self.df: dict[int, int] = {}  # line hash -> internal paths holding it (1: not in line_df)
+        self.buckets: dict[int, list[int] | None] = {}  # band key -> its contents (None: too many)
+        self.bucket_ids = 0  # ids held in ``buckets`` (and one per key)
+
+    def bands(self, store: Store, keys: list[int]) -> dict[int, int]:
+        """``store.candidates_by_bands(keys, BAND_BUCKET_MAX)``, remembering each key's bucket for
+        the next files (files of one shape share their large buckets)."""
+        missing = [k for k in set(keys) if k not in self.buckets]
+        if self.bucket_ids + len(missing) * BAND_BUCKET_MAX > BUCKET_CACHE_IDS:
+            self.buckets.clear()
+            self.bucket_ids = 0
+            missing = list(set(keys))
+        got = store.band_buckets(missing, BAND_BUCKET_MAX)
+        self.bucket_ids += sum(len(c) for c in got.values() if c) + len(got)
+        self.buckets.update(got)
+        counts: dict[int, int] = {}
+        for key in set(keys):
+            for cid in self.buckets[key] or ():
+                counts[cid] = counts.get(cid, 0) + 1
+        return counts
 
     def line_df(self, store: Store, hashes: set[int]) -> dict[int, int]:
         """``store.line_df`` of these hashes (the lines held at 2+ paths), remembering every
@@ -77,7 +103,8 @@ class ViewCache:
             else:
                 missing.append(cid)
         for cid, row in store.content_rows(missing).items():
-            view = view_of(row["body"], row["kind"]) if row["body"] is not None else None
+            stored = np.frombuffer(row["lines"], dtype="<u4").astype(np.uint32) if row["lines"] else None
+            view = view_of(row["body"], row["kind"], stored) if row["body"] is not None else None
             out[cid] = (row, view)
             self.items[cid] = out[cid]
             self.used += _footprint(row)
@@ -117,18 +144,19 @@ def line_weight(df: dict[int, int]):
     return weight
 
 
-def view_of(data: bytes, kind: str) -> View | None:
+def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None) -> View | None:
     if kind == "text":
         dec = decode(data)
         if dec is None:
             return None
-        return text_view(dec[0], data)
+        return text_view(dec[0], data, line_hashes)
     if kind == "binary":
         return binary_view(data)
     return None
 
 
-def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None) -> list[int]:
+def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
+                    cache: ViewCache | None = None) -> list[int]:
     picked: list[int] = []
 
     def take(counts: dict[int, int]) -> None:
@@ -146,7 +174,7 @@ def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None) ->
         take(store.candidates_by_postings(np.unique(hashes).tolist(), POSTING_DF_LIMIT))
     keys = [k for space, sig in fp.sketches() for k in band_keys(sig, space)]
     if keys:
-        take(store.candidates_by_bands(keys))
+        take(cache.bands(store, keys) if cache else store.candidates_by_bands(keys, BAND_BUCKET_MAX))
     if internal_path:
         same = store.contents_at_paths([internal_path]).get(internal_path, set())
         for cid in sorted(same, reverse=True)[:SAME_PATH_VERSIONS]:
@@ -166,8 +194,8 @@ def match(store: Store, fp: Fingerprint, data: bytes, internal_path: str | None,
     dview = view_of(data, fp.kind)
     if dview is None:
         return None
-    cids = find_candidates(store, fp, internal_path)
     cache = cache or ViewCache()
+    cids = find_candidates(store, fp, internal_path, cache)
     got = cache.get(store, cids)
     rows = {cid: row for cid, (row, _v) in got.items()}
     hashes = set(dview.hashes.tolist())

@@ -10,7 +10,8 @@ Usage::
 What it does, in order, printing what it measured:
 
 1. generates the synthetic projects (``history``: seeded, real bare git repositories made with
-   ``git fast-import``) and indexes them with the real ``triage index`` into one index per size
+   ``git fast-import``) and indexes them with triage's indexer (``index_source``, what ``triage
+   index`` runs, on a connection set up for bulk loading: ``bulk_index.py``) into one index per size
    (cached under ``benchmarks/work/scale/``; rebuilt only when the generator, the fingerprint
    parameters or the schema changed, or with ``--rebuild``), and prints the build times;
 2. cuts a labelled drop from the first two projects (present in every size);
@@ -156,7 +157,7 @@ def print_build(projects: list[dict], built: dict[int, dict], sizes: list[int]) 
         b = built[size]
         per = ", ".join(f"{s['project']} {s['seconds']:.0f}s" for s in b["steps"])
         log(f"  {size:>9,}: {b.get('contents', 0):,} contents, {b.get('commits', 0):,} commits;"
-            f" triage index x{len(b['steps'])}: {b['build_seconds']:.0f}s"
+            f" indexed x{len(b['steps'])}: {b['build_seconds']:.0f}s"
             f" ({size / max(b['build_seconds'], 1e-9):.0f} contents/s; {per});"
             f" peak RSS {max(s['max_rss_mb'] for s in b['steps']):.0f} MB")
 

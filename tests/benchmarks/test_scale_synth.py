@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -23,7 +24,8 @@ CONTENTS = 200
 def bench():
     sys.path.insert(0, str(SCALE))
     try:
-        yield importlib.import_module("history"), importlib.import_module("drop")
+        yield (importlib.import_module("history"), importlib.import_module("drop"),
+               importlib.import_module("bulk_index"))
     finally:
         sys.path.remove(str(SCALE))
 
@@ -34,7 +36,7 @@ def _head(repo: Path) -> str:
 
 
 def test_history_is_deterministic_and_exact(bench, tmp_path: Path):
-    history, _drop = bench
+    history, _drop, bulk = bench
     a = history.build_repo(tmp_path / "a.git", "alpha", "alpha:0", CONTENTS)
     history.build_repo(tmp_path / "b.git", "alpha", "alpha:0", CONTENTS)
     history.build_repo(tmp_path / "c.git", "alpha", "alpha:1", CONTENTS)
@@ -44,10 +46,25 @@ def test_history_is_deterministic_and_exact(bench, tmp_path: Path):
     # every generated content, plus the organisation's shared files (LICENSE, .gitignore, empty)
     assert a.contents == CONTENTS and store.count("contents") == CONTENTS + 3
     store.close()
+    # the benchmark's bulk-loading connection writes the same rows as triage index
+    bulk.bulk_index(tmp_path / "a.git", tmp_path / "bulk.db", "a")
+    assert _tables(tmp_path / "bulk.db") == _tables(tmp_path / "i.db")
+
+
+def _tables(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    out = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                if r[1] not in ("indexed_at", "applied_at")]  # the time of the run
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM {table}")  # noqa: S608
+        out[table] = sorted((r for r in rows if r[0] != "index_id"), key=repr)  # meta: a random id per index
+    conn.close()
+    return out
 
 
 def test_drop_verdicts_are_its_labels(bench, tmp_path: Path):
-    history, drop = bench
+    history, drop, _bulk = bench
     store = SQLiteStore.create_or_open(tmp_path / "i.db")
     truths = []
     for i, name in enumerate(("alpha", "bravo")):

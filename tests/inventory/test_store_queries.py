@@ -35,3 +35,24 @@ def test_postings_skip_boilerplate_lines_as_the_join_does(repo: Repo, tmp_path: 
             assert got == _reference_postings(store, part, limit)
     assert store.candidates_by_postings([h for h in hashes if dfs.get(h, 1) == 12], 11) == {}
     store.close()
+
+
+def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path):
+    # Eight files of one shape (same structure, other names and values) share shape bands.
+    files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30)) for i in range(8)}
+    repo.commit(files | {"other.py": code_file("other")}, "v1")
+    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    index_source(store, repo.path)
+    keys = sorted({k for k, in store.conn.execute("SELECT key FROM bands")})
+    sizes = dict(store.conn.execute("SELECT key, count(*) FROM bands GROUP BY key"))
+    assert max(sizes.values()) >= 8
+    full = store.candidates_by_bands(keys)
+    assert store.candidates_by_bands(keys, max_bucket=10**6) == full
+    for bound in (1, 3, 7):
+        expect: dict[int, int] = {}
+        for key in keys:
+            if sizes[key] <= bound:
+                for cid, in store.conn.execute("SELECT content_id FROM bands WHERE key = ?", (key,)):
+                    expect[cid] = expect.get(cid, 0) + 1
+        assert store.candidates_by_bands(keys, max_bucket=bound) == expect
+    store.close()
