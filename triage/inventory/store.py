@@ -567,6 +567,20 @@ class Store(DocumentStore):
                 out.setdefault(key, set()).add(cid)
         return out
 
+    def contents_named(self, basename: str, max_paths: int) -> set[int] | None:
+        """Content ids ever held at a path with this file name, or None when more than
+        ``max_paths`` paths have it (read with a bounded query: README.md and index.js are at
+        thousands of paths in a large inventory, and the number grows with it)."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM paths WHERE basename = ? LIMIT ?",
+                                               (basename, max_paths + 1))]
+        if len(ids) > max_paths:
+            return None
+        out: set[int] = set()
+        for frag, params in self._in(sorted(ids)):
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT content_id FROM changes WHERE path_id {frag} AND content_id IS NOT NULL", params))  # noqa: S608
+        return out
+
     def line_df(self, hashes: Iterable[int]) -> dict[int, int]:
         return self._pairs("SELECT hash, paths FROM line_df WHERE hash {IN}", (int(h) for h in hashes))
 
