@@ -39,7 +39,8 @@ def test_postings_skip_boilerplate_lines_as_the_join_does(repo: Repo, tmp_path: 
 
 def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path):
     # Eight files of one shape (same structure, other names and values) share shape bands.
-    files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30)) for i in range(8)}
+    files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30))
+             for i in range(8)}
     repo.commit(files | {"other.py": code_file("other")}, "v1")
     store = SQLiteStore.create_or_open(tmp_path / "i.db")
     index_source(store, repo.path)
