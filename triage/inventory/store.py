@@ -189,7 +189,7 @@ class Store(DocumentStore):
             raise InventoryError(
                 f"--db {self.label} is from an interrupted index run: re-run triage index to complete it"
             )
-        if state != "complete" or self.count("contents") == 0:
+        if state != "complete" or not self.has_contents():
             raise InventoryError(f"--db {self.label} is an empty index: run triage index first")
 
     # -- small helpers ---------------------------------------------------------------------
@@ -204,6 +204,10 @@ class Store(DocumentStore):
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+    def has_contents(self) -> bool:
+        """Whether any content is indexed (``count`` reads a whole index: 0.7 s at 1M contents)."""
+        return self.conn.execute("SELECT 1 FROM contents LIMIT 1").fetchone() is not None
 
     def _insert_id(self, sql: str, params: Sequence) -> int | None:
         """Run an INSERT and return the new row's id (None when ON CONFLICT skipped it)."""
