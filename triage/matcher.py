@@ -28,8 +28,12 @@ POSTING_DF_LIMIT = 20
 # Candidates kept from each lookup, and in all, per dropped file.
 PER_LOOKUP = 6
 MAX_CANDIDATES = 16
-# Same-path candidates: the most recent versions held at that path.
+# Same-path candidates: the most recent versions held at that path (and under that file name,
+# unless more internal paths than SAME_NAME_MAX_PATHS have it: a README.md or an index.js says
+# nothing about which file a dropped one came from; the largest count in the accuracy
+# benchmark's inventories is 13, __init__.py).
 SAME_PATH_VERSIONS = 4
+SAME_NAME_MAX_PATHS = 50
 # An LSH band held by more contents than this nominates none of them: like a line held at many
 # paths, it is what files of one shape share (configs, locales, generated code), and its bucket
 # grows with the inventory (13k contents for one band at 250k contents, 54k at 1M). The largest
@@ -181,7 +185,7 @@ def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
             if cid not in picked:
                 picked.append(cid)
         base = internal_path.rsplit("/", 1)[-1]
-        named = store.contents_at_paths([base], by_basename=True).get(base, set())
+        named = store.contents_named(base, SAME_NAME_MAX_PATHS) or set()
         for cid in sorted(named, reverse=True)[:SAME_PATH_VERSIONS]:
             if cid not in picked:
                 picked.append(cid)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, code_file
+from triage.inventory import store as store_module
 from triage.inventory.indexer import index_source
 from triage.inventory.store import SQLiteStore
 
@@ -37,9 +40,12 @@ def test_postings_skip_boilerplate_lines_as_the_join_does(repo: Repo, tmp_path: 
     store.close()
 
 
-def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path):
+@pytest.mark.parametrize("peek", [32, 2])  # 2: buckets above the first read are counted, then fetched
+def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path, monkeypatch, peek: int):
+    monkeypatch.setattr(store_module, "BUCKET_PEEK", peek)
     # Eight files of one shape (same structure, other names and values) share shape bands.
-    files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30)) for i in range(8)}
+    files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30))
+             for i in range(8)}
     repo.commit(files | {"other.py": code_file("other")}, "v1")
     store = SQLiteStore.create_or_open(tmp_path / "i.db")
     index_source(store, repo.path)

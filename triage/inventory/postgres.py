@@ -441,7 +441,7 @@ class PostgresStore(Store):
                 raise InventoryError(f"--db {self.label}: the first index run is still writing (or was"
                                      " interrupted: re-run triage index to complete it)")
             raise InventoryError(f"--db {self.label} is an empty index: run triage index first")
-        if self.count("contents") == 0:
+        if not self.has_contents():
             raise InventoryError(f"--db {self.label} is an empty index: run triage index first")
 
     def _hide_unpublished(self) -> None:
