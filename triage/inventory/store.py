@@ -37,6 +37,8 @@ from triage.inventory.schema import MIGRATIONS, SCHEMA_VERSION
 BODY_MAX_BYTES = 2 * 1024 * 1024
 # SQLite binds at most 32,766 parameters per statement; stay well under it.
 IN_CHUNK = 900
+# Line frequencies a scan keeps once read (about 100 bytes each in a dict: ~200 MB at most).
+LINE_DF_CACHE = 2_000_000
 CONTENT_COLUMNS = ("sha256", "git_oid", "size", "mime", "kind", "encoding", "norm_sha256", "ws_sha256",
                    "lines", "sig_tokens", "sig_shapes", "tlsh", "body")
 
@@ -83,6 +85,7 @@ class Store:
         self.conn = conn
         self.label = label
         self.writable = writable
+        self._line_df_cache: dict[int, int] = {}
 
     @property
     def path(self) -> str:
@@ -516,7 +519,23 @@ class Store:
         return out
 
     def line_df(self, hashes: Iterable[int]) -> dict[int, int]:
-        return self._pairs("SELECT hash, paths FROM line_df WHERE hash {IN}", (int(h) for h in hashes))
+        """hash -> internal paths holding the line, for lines held at 2+ paths.
+
+        A read-only store (a scan) remembers the answers: fuzzy members compared with the same
+        candidates ask for the same lines again, and the index does not change under a scan.
+        """
+        hs = {int(h) for h in hashes}
+        if self.writable:
+            return self._pairs("SELECT hash, paths FROM line_df WHERE hash {IN}", hs)
+        cache = self._line_df_cache
+        todo = [h for h in hs if h not in cache]
+        if len(cache) + len(todo) > LINE_DF_CACHE:
+            cache.clear()
+            todo = list(hs)
+        got = self._pairs("SELECT hash, paths FROM line_df WHERE hash {IN}", todo)
+        for h in todo:
+            cache[h] = got.get(h, 0)  # 0: held at fewer than 2 paths (line_df has no such row)
+        return {h: cache[h] for h in hs if cache[h]}
 
     def total_paths(self) -> int:
         return self.count("paths")
