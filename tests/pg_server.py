@@ -69,7 +69,9 @@ class TempServer:
         """``settings``: extra server settings (a benchmark gives shared_buffers, for example)."""
         self.bindir = bindir
         self.settings = settings or {}
-        self.dir = Path(tempfile.mkdtemp(prefix="triage-pg-"))
+        # As root the server runs as nobody, who must reach the folder: /tmp, whatever TMPDIR says.
+        root_tmp = "/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None
+        self.dir = Path(tempfile.mkdtemp(prefix="triage-pg-", dir=root_tmp))
         self.data = self.dir / "data"
         self.port = _free_port()
         self.as_root = os.geteuid() == 0

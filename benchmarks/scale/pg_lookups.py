@@ -24,6 +24,7 @@ started (``tests/pg_server.py``).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
             print_table(results[-1:], args.queries, growth=False)  # as it comes (the table follows)
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         if server is not None:
             server.stop()
     print_table(results, args.queries)

@@ -45,12 +45,23 @@ DERIVED_TABLES = ("tip_files", "refs", "line_df")
 
 def redact(url: str) -> str:
     """The URL without its password (it goes into reports and messages)."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL urllib can read (libpq will say what is wrong with it)
+        return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1@", url)
+    if password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+def scrub(text: str, url: str) -> str:
+    """A server or libpq message without the URL's password (libpq quotes a bad URL whole)."""
+    text = text.replace(url, redact(url))
+    m = re.search(r"://[^/@:]*:([^/@]+)@", url)
+    return text.replace(m.group(1), "***") if m else text
 
 
 # -- SQL dialect -------------------------------------------------------------------------------
@@ -106,8 +117,9 @@ class PgConn:
     next statement, so a batch's postings, bands and changes cost one COPY each.
     """
 
-    def __init__(self, conn: Any):
+    def __init__(self, conn: Any, url: str):
         self.raw = conn
+        self.url = url
         self.pending: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
         self.pairs: dict[tuple[str, tuple[str, ...]], list[tuple[np.ndarray, np.ndarray]]] = {}
         self._columns: dict[str, tuple[list[str], list[str]]] = {}
@@ -150,7 +162,23 @@ class PgConn:
             self._columns[table] = (cols, pk)
         return self._columns[table]
 
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """The server or the connection failing (lost, shut down, out of space, a deadlock) is
+        one clear line, not a traceback; other errors are bugs and stay what they are."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            reason = scrub(" ".join(str(exc).split()) or type(exc).__name__, self.url)
+            raise InventoryError(f"--db {redact(self.url)}: the server failed ({reason})") from None
+
     def execute(self, sql: str, params: Sequence = ()) -> Any:
+        with self._server_errors():
+            return self._execute(sql, params)
+
+    def _execute(self, sql: str, params: Sequence) -> Any:
         word = sql.lstrip()[:8].upper()
         if word.startswith("ROLLBACK"):
             self.pending.clear()
@@ -166,7 +194,7 @@ class PgConn:
         self.flush()
         rows = [tuple(r) for r in rows]
         if rows:
-            with self.raw.cursor() as cur:
+            with self._server_errors(), self.raw.cursor() as cur:
                 cur.executemany(self.translate(sql), rows)
 
     def copy_later(self, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
@@ -184,7 +212,7 @@ class PgConn:
             return
         pending, self.pending = self.pending, {}
         pairs, self.pairs = self.pairs, {}
-        with self.raw.cursor() as cur:
+        with self._server_errors(), self.raw.cursor() as cur:
             for (table, cols), rows in pending.items():
                 with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
                     for row in rows:
@@ -334,14 +362,14 @@ class PostgresStore(Store):
         try:
             raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
+            reason = scrub(" ".join(str(exc).split()) or type(exc).__name__, url)
             raise InventoryError(f"--db {redact(url)}: cannot connect ({reason})") from None
         raw.adapters.register_loader("numeric", _numeric_loader())
         raw.adapters.register_dumper(Int8Array, _int8_array_dumper())
         if raw.execute("SELECT current_schema()").fetchone()[0] is None:
             raw.close()
             raise InventoryError(f"--db {redact(url)}: no schema to work in (check search_path)")
-        return PgConn(raw)
+        return PgConn(raw, url)
 
     @classmethod
     def create_or_open(cls, url: str) -> PostgresStore:

@@ -598,6 +598,8 @@ class Store(DocumentStore):
         return out
 
     def line_df(self, hashes: Iterable[int]) -> dict[int, int]:
+        """hash -> internal paths holding the line, for lines held at 2+ paths (a scan's
+        matcher remembers the answers: ``matcher.ViewCache.line_df``)."""
         return self._pairs("SELECT hash, paths FROM line_df WHERE hash {IN}", (int(h) for h in hashes))
 
     def total_paths(self) -> int:
