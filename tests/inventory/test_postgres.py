@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -204,12 +205,22 @@ def test_two_index_processes_fill_one_index(repo: Repo, tmp_path: Path, pg_url: 
         if i % 7 == 0:
             files["src/common.py"] = code_file("common")  # the same blob in several batches
         repo.commit(files, f"c{i}")
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: a child forked from the test process inherits the threads and locks of
+    # earlier tests (the whole suite once left both children dead before they reported).
+    ctx = multiprocessing.get_context("spawn")
     out, barrier = ctx.Queue(), ctx.Barrier(2)
     procs = [ctx.Process(target=_worker, args=(pg_url, str(repo.path), out, barrier)) for _ in range(2)]
     for p in procs:
         p.start()
-    results = [out.get(timeout=120) for _ in procs]
+    results = []
+    deadline = time.monotonic() + 180
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=1))
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            assert not dead, f"an index worker died without reporting (exit codes {dead})"
+            assert time.monotonic() < deadline, "the index workers did not finish in 180 s"
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
