@@ -67,6 +67,8 @@ class Scored:
     key: int  # content id
     lineage: str  # internal path (siblings in a family have different lineages)
     cmp: Comparison
+    order: str = ""  # the content's SHA-256: ties go by it, not by the id (which depends on
+    # the order in which index workers wrote the contents)
 
 
 @dataclass(frozen=True)
@@ -128,15 +130,15 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
                         ("no internal content shares specific lines, tokens or structure with it",), ())
     shape_like = {s.lineage for s in scored if (s.cmp.shape_ratio or 0.0) >= SHAPE_DERIVED}
     ranked = sorted(scored, key=lambda s: (-s.cmp.containment_drop, -s.cmp.containment_source,
-                                           -(s.cmp.token_containment or 0.0), s.key))
+                                           -(s.cmp.token_containment or 0.0), s.order, s.key))
     derived = []
     for s in ranked:
         ok, why = _derived(s, len(shape_like), is_text)
         if ok:
             derived.append((s, why))
     if derived:
-        best, why = max(derived, key=lambda t: (t[0].cmp.containment_drop + t[0].cmp.containment_source,
-                                                 t[0].cmp.token_containment or 0.0, -t[0].key))
+        best, why = min(derived, key=lambda t: (-(t[0].cmp.containment_drop + t[0].cmp.containment_source),
+                                                 -(t[0].cmp.token_containment or 0.0), t[0].order, t[0].key))
         conf = strength * min(1.0, 0.5 + max(best.cmp.containment_drop, best.cmp.token_containment or 0.0,
                                              best.cmp.shape_ratio or 0.0) / 2)
         return Decision(Verdict.ALTERED, round(conf, 3), (why,), (best,))

@@ -78,7 +78,7 @@ def decide_document(scored: list[Scored], identical: set[int], informative_lines
         return Decision(Verdict.FABRICATED, round(strength, 3),
                         ("no internal document shares specific sentences or word runs with it",), ())
     ranked = sorted(scored, key=lambda s: (s.key not in identical, -s.cmp.containment_drop,
-                                           -s.cmp.containment_source, s.key))
+                                           -s.cmp.containment_source, s.order, s.key))
     best = ranked[0]
     if best.key in identical:
         return Decision(Verdict.ALTERED, round(strength, 3),
@@ -93,8 +93,8 @@ def decide_document(scored: list[Scored], identical: set[int], informative_lines
                         (f"{union:.0%} of its sentences come from {len(parts)} internal documents",),
                         tuple(parts), union)
     if derived:
-        src, why = max(derived, key=lambda t: (t[0].cmp.containment_drop + t[0].cmp.containment_source,
-                                                t[0].cmp.token_containment or 0.0, -t[0].key))
+        src, why = min(derived, key=lambda t: (-(t[0].cmp.containment_drop + t[0].cmp.containment_source),
+                                                -(t[0].cmp.token_containment or 0.0), t[0].order, t[0].key))
         conf = strength * min(1.0, 0.5 + max(src.cmp.containment_drop, src.cmp.token_containment or 0.0) / 2)
         return Decision(Verdict.ALTERED, round(conf, 3), (why,), (src,))
     top = best.cmp.containment_drop

@@ -27,7 +27,7 @@ from triage.fingerprint.docprint import DocPrint
 from triage.fingerprint.minhash import band_keys, from_bytes, jaccard
 from triage.fingerprint.rowprint import TableFigures, TablePrint, compare_table
 from triage.inventory.indexer import iso
-from triage.matcher import PER_LOOKUP, POSTING_DF_LIMIT, line_weight
+from triage.matcher import PER_LOOKUP, POSTING_DF_LIMIT, line_weight, top
 from triage.model import Finding, Member, Skipped, Verdict
 from triage.read import reasons
 
@@ -113,7 +113,7 @@ def _doc_candidates(store: Any, fp: Fingerprint, identical: list[int]) -> list[i
     picked = list(identical[:MAX_DOC_CANDIDATES])
 
     def take(counts: dict[int, int]) -> None:
-        for cid, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:PER_LOOKUP]:
+        for cid in top(store, counts, PER_LOOKUP):
             if cid not in picked:
                 picked.append(cid)
 
@@ -147,6 +147,7 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
         record["notes"].append("no text could be extracted (images only?): compared by its bytes")
         return Outcome(evidence={"document": record})
     identical = store.documents_by_text([doc.text_sha256]).get(doc.text_sha256, [])
+    identical.sort(key=store.sha256_of(identical).__getitem__)  # not by id: see matcher.top
     cids = _doc_candidates(store, doc.fp, identical)
     if not cids and doc.kind in PLAIN_TEXT_KINDS:
         return Outcome(evidence={"document": record})  # no internal document to compare it with
@@ -159,8 +160,9 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
         hashes.update(v.hashes.tolist())
     weight = line_weight(store.doc_line_df(hashes))
     occ = store.occurrences(list(views))
-    scored = [Scored(cid, occ[cid][-1][0] if occ.get(cid) else str(cid), compare(dview, v, weight))
-              for cid, v in sorted(views.items())]
+    sha = store.sha256_of(views)
+    scored = [Scored(cid, occ[cid][-1][0] if occ.get(cid) else str(cid), compare(dview, v, weight), sha[cid])
+              for cid, v in sorted(views.items(), key=lambda kv: sha[kv[0]])]
     informative = int(doc.fp.informative.sum())
     decision = decide_document(scored, set(identical), informative)
     internal = store.documents([s.key for s in decision.sources])

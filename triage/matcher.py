@@ -28,6 +28,8 @@ POSTING_DF_LIMIT = 20
 # Candidates kept from each lookup, and in all, per dropped file.
 PER_LOOKUP = 6
 MAX_CANDIDATES = 16
+# Contents tied at a lookup's cut are ordered by SHA-256 when at most this many (see ``top``).
+TIE_BREAK_MAX = 32
 # Same-path candidates: the most recent versions held at that path (and under that file name,
 # unless more internal paths than SAME_NAME_MAX_PATHS have it: a README.md or an index.js says
 # nothing about which file a dropped one came from; the largest count in the accuracy
@@ -67,6 +69,7 @@ class ViewCache:
         self.df: dict[int, int] = {}  # line hash -> internal paths holding it (1: not in line_df)
         self.buckets: dict[int, list[int] | None] = {}  # band key -> its contents (None: too many)
         self.bucket_ids = 0  # ids held in ``buckets`` (and one per key)
+        self.sha: dict[int, str] = {}  # content id -> SHA-256, for ties (see ``top``)
 
     def bands(self, store: Store, keys: list[int]) -> dict[int, int]:
         """``store.candidates_by_bands(keys, BAND_BUCKET_MAX)``, remembering each key's bucket for
@@ -84,6 +87,15 @@ class ViewCache:
             for cid in self.buckets[key] or ():
                 counts[cid] = counts.get(cid, 0) + 1
         return counts
+
+    def sha256_of(self, store: Store, cids: list[int]) -> dict[int, str]:
+        """``store.sha256_of``, remembered for the next files (bounded like the line frequencies)."""
+        missing = [c for c in cids if c not in self.sha]
+        if len(self.sha) + len(missing) > DF_CACHE_ENTRIES:
+            self.sha.clear()
+            missing = list(cids)
+        self.sha.update(store.sha256_of(missing))
+        return {c: self.sha[c] for c in cids}
 
     def line_df(self, store: Store, hashes: set[int]) -> dict[int, int]:
         """``store.line_df`` of these hashes (the lines held at 2+ paths), remembering every
@@ -159,18 +171,44 @@ def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None) -> Vi
     return None
 
 
+def top(store: Store, counts: dict[int, int], n: int, cache: ViewCache | None = None) -> list[int]:
+    """Up to ``n`` contents with the highest counts, in order, ties by SHA-256, never by content
+    id: ids are numbered in the order index workers wrote them, which several workers filling a
+    shared index do not fix, and the same history must give the same candidates in the same order.
+
+    When more contents tie at the cut than there are places left and than TIE_BREAK_MAX, none of
+    them is taken: reading that many hashes would cost more than the candidates are worth (at
+    the cut of a crowded lookup they share one line or one band with the file, like hundreds of
+    others), and any choice among them would be arbitrary."""
+    if not counts:
+        return []
+    cut = heapq.nlargest(n, counts.values())[-1]
+    kept = [cid for cid, c in counts.items() if c > cut]
+    tied = [cid for cid, c in counts.items() if c == cut]
+    if len(kept) + len(tied) <= n or len(tied) <= TIE_BREAK_MAX:
+        kept += tied
+    sha = ordering(store, kept, cache)
+    return sorted(kept, key=lambda cid: (-counts[cid], sha[cid]))[:n]
+
+
+def ordering(store: Store, cids: list[int], cache: ViewCache | None) -> dict[int, str]:
+    return cache.sha256_of(store, cids) if cache else store.sha256_of(cids)
+
+
 def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
                     cache: ViewCache | None = None) -> list[int]:
     picked: list[int] = []
 
     def take(counts: dict[int, int]) -> None:
-        for cid, _n in heapq.nsmallest(PER_LOOKUP, counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        for cid in top(store, counts, PER_LOOKUP, cache):
             if cid not in picked:
                 picked.append(cid)
 
     for col, val in (("ws_sha256", fp.ws_sha256), ("norm_sha256", fp.norm_sha256)):
         if val:
-            for cid in store.contents_by(col, [val]).get(val, []):
+            same = store.contents_by(col, [val]).get(val, [])
+            sha = ordering(store, same, cache)
+            for cid in sorted(same, key=sha.__getitem__):
                 if cid not in picked:
                     picked.append(cid)
     if len(fp.lines):
@@ -180,13 +218,9 @@ def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
     if keys:
         take(cache.bands(store, keys) if cache else store.candidates_by_bands(keys, BAND_BUCKET_MAX))
     if internal_path:
-        same = store.contents_at_paths([internal_path]).get(internal_path, set())
-        for cid in sorted(same, reverse=True)[:SAME_PATH_VERSIONS]:
-            if cid not in picked:
-                picked.append(cid)
         base = internal_path.rsplit("/", 1)[-1]
-        named = store.contents_named(base, SAME_NAME_MAX_PATHS) or set()
-        for cid in sorted(named, reverse=True)[:SAME_PATH_VERSIONS]:
+        for cid in (*store.newest_at(internal_path, SAME_PATH_VERSIONS),
+                    *(store.newest_named(base, SAME_PATH_VERSIONS, SAME_NAME_MAX_PATHS) or ())):
             if cid not in picked:
                 picked.append(cid)
     return picked[:MAX_CANDIDATES]
@@ -216,5 +250,5 @@ def match(store: Store, fp: Fingerprint, data: bytes, internal_path: str | None,
     for cid, v in views.items():
         cmp: Comparison = compare(dview, v, weight)
         lineage = occ[cid][-1][0] if occ.get(cid) else str(cid)
-        scored.append(Scored(cid, lineage, cmp))
+        scored.append(Scored(cid, lineage, cmp, rows[cid]["sha256"]))
     return Matched(dview, scored, views, rows, occ)

@@ -476,7 +476,7 @@ class Store(DocumentStore):
         out: dict[str, list[int]] = {}
         for frag, params in self._in(values):
             for v, cid in self.conn.execute(
-                f"SELECT {column}, id FROM contents WHERE {column} {frag} ORDER BY id", params  # noqa: S608
+                f"SELECT {column}, id FROM contents WHERE {column} {frag} ORDER BY sha256", params  # noqa: S608
             ):
                 out.setdefault(v, []).append(cid)
         return out
@@ -583,19 +583,38 @@ class Store(DocumentStore):
                 out.setdefault(key, set()).add(cid)
         return out
 
-    def contents_named(self, basename: str, max_paths: int) -> set[int] | None:
-        """Content ids ever held at a path with this file name, or None when more than
+    def newest_at(self, path: str, limit: int) -> list[int]:
+        """The ``limit`` most recent contents held at this internal path: by the last commit
+        date that wrote each there, ties by SHA-256, so the choice depends on the history only,
+        not on the order in which index workers numbered the contents."""
+        return self._newest("SELECT id FROM paths WHERE path = ?", (path,), limit)
+
+    def newest_named(self, basename: str, limit: int, max_paths: int) -> list[int] | None:
+        """``newest_at`` over every path with this file name, or None when more than
         ``max_paths`` paths have it (read with a bounded query: README.md and index.js are at
         thousands of paths in a large inventory, and the number grows with it)."""
         ids = [r[0] for r in self.conn.execute("SELECT id FROM paths WHERE basename = ? LIMIT ?",
                                                (basename, max_paths + 1))]
         if len(ids) > max_paths:
             return None
-        out: set[int] = set()
-        for frag, params in self._in(sorted(ids)):
-            out.update(r[0] for r in self.conn.execute(
-                f"SELECT content_id FROM changes WHERE path_id {frag} AND content_id IS NOT NULL", params))  # noqa: S608
-        return out
+        return self._newest(None, tuple(sorted(ids)), limit)
+
+    def _newest(self, path_sql: str | None, params: tuple, limit: int) -> list[int]:
+        if path_sql is not None:
+            params = tuple(r[0] for r in self.conn.execute(path_sql, params))
+        last: dict[int, int] = {}
+        for frag, ps in self._in(list(params)):
+            for cid, date in self.conn.execute(
+                "SELECT ch.content_id, max(c.date) FROM changes ch JOIN commits c ON c.id = ch.commit_id"
+                f" WHERE ch.path_id {frag} AND ch.content_id IS NOT NULL GROUP BY ch.content_id", ps,  # noqa: S608
+            ):
+                last[cid] = max(last.get(cid, date), date)
+        sha = self.sha256_of(last)
+        return sorted(last, key=lambda cid: (-last[cid], sha[cid]))[:limit]
+
+    def sha256_of(self, content_ids: Iterable[int]) -> dict[int, str]:
+        """content id -> SHA-256 (hex): the order of contents that does not depend on their ids."""
+        return self._pairs("SELECT id, sha256 FROM contents WHERE id {IN}", sorted(set(content_ids)))
 
     def line_df(self, hashes: Iterable[int]) -> dict[int, int]:
         """hash -> internal paths holding the line, for lines held at 2+ paths (a scan's
@@ -659,12 +678,14 @@ class Store(DocumentStore):
         return out
 
     def tensor_holders(self, hashes: Iterable[str], limit: int) -> dict[str, list[int]]:
-        """tensor SHA-256 -> the weights contents holding it (at most ``limit`` each, lowest ids)."""
+        """tensor SHA-256 -> the weights contents holding it (at most ``limit`` each, by the
+        contents' SHA-256: ids depend on the order in which index workers wrote them)."""
         vals = sorted(set(hashes))
         out: dict[str, list[int]] = {}
         for frag, params in self._in(vals):
-            for sha, cid in self.conn.execute(
-                f"SELECT DISTINCT sha256, content_id FROM tensors WHERE sha256 {frag} ORDER BY sha256, content_id",  # noqa: S608
+            for sha, cid, _c in self.conn.execute(
+                f"SELECT DISTINCT t.sha256, t.content_id, c.sha256 FROM tensors t JOIN contents c ON c.id = t.content_id"  # noqa: S608
+                f" WHERE t.sha256 {frag} ORDER BY t.sha256, c.sha256",
                 params,
             ):
                 held = out.setdefault(sha, [])
@@ -674,12 +695,13 @@ class Store(DocumentStore):
 
     def tensors_like(self, shape: tuple[int, ...], name: str | None, limit: int) -> list[tuple[int, TensorRecord]]:
         """(content id, record) of internal tensors of this shape (and normalised name, if given)."""
-        sql = "SELECT content_id, name, dtype, shape, sha256, nbytes, sketch, why FROM tensors WHERE shape = ?"
+        sql = ("SELECT t.content_id, t.name, t.dtype, t.shape, t.sha256, t.nbytes, t.sketch, t.why FROM tensors t"
+               " JOIN contents c ON c.id = t.content_id WHERE t.shape = ?")
         args: list = [shape_key(shape)]
         if name is not None:
-            sql += " AND norm_name = ?"
+            sql += " AND t.norm_name = ?"
             args.append(norm_name(name))
-        sql += " ORDER BY content_id DESC, seq LIMIT ?"
+        sql += " ORDER BY c.sha256, t.seq LIMIT ?"  # not by id: see tensor_holders
         return [(row[0], _record(row[1:])) for row in self.conn.execute(sql, (*args, limit))]
 
     def digest(self) -> str:
