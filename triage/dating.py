@@ -46,15 +46,18 @@ class FileAt:
 
 class History:
     def __init__(self, store: Store):
-        rows = store.commits_table()
+        table = store.commits_table()
         self.store = store
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.row_of = {int(cid): i for i, cid in enumerate(self.ids)}
-        self.source = np.array([r[1] for r in rows], dtype=np.int64)
-        self.oid = [r[2] for r in rows]
-        self.first_parent = np.array([self.row_of.get(r[3], -1) if r[3] is not None else -1 for r in rows],
-                                     dtype=np.int64)
-        self.date = np.array([r[5] for r in rows], dtype=np.int64)
+        self.ids = table[:, 0].copy()
+        self.row_of = dict(zip(self.ids.tolist(), range(len(self.ids))))
+        self.source = table[:, 1].copy()
+        self._oids: dict[int, str] = {}  # row -> commit oid, read when first named
+        by_id = np.argsort(self.ids, kind="stable")
+        parent = table[:, 2]
+        at = np.minimum(np.searchsorted(self.ids[by_id], parent), max(len(self.ids) - 1, 0))
+        known = (parent >= 0) & (self.ids[by_id][at] == parent) if len(self.ids) else parent >= 0
+        self.first_parent = np.where(known, by_id[at], -1).astype(np.int64)
+        self.date = table[:, 4].copy()
         self.refs: dict[str, int] = {}
         self.tips: dict[int, int] = {}
         for source_id, name, commit_id, is_default in store.refs():
@@ -66,6 +69,18 @@ class History:
                 self.tips[source_id] = row
         self._ref_names = sorted(self.refs)
         self._ref_rows = np.array([self.refs[n] for n in self._ref_names], dtype=np.int64)
+
+    def oids(self, rows) -> list[str]:
+        """The commit oids of these rows (read from the index for the rows not named before)."""
+        rows = [int(r) for r in rows]
+        missing = [r for r in rows if r not in self._oids]
+        if missing:
+            got = self.store.commit_oids(int(self.ids[r]) for r in missing)
+            self._oids.update((r, got[int(self.ids[r])]) for r in missing)
+        return [self._oids[r] for r in rows]
+
+    def oid(self, row: int) -> str:
+        return self.oids([row])[0]
 
     @cached_property
     def _tour(self) -> tuple[np.ndarray, np.ndarray]:
@@ -151,9 +166,9 @@ class History:
         order = rows[np.lexsort((rows, self.date[rows]))]
         oldest, newest = int(order[0]), int(order[-1])
         return {
-            "window": [self.oid[oldest], self.oid[newest]],
+            "window": self.oids([oldest, newest]),
             "dates": [iso(int(self.date[oldest])), iso(int(self.date[newest]))],
-            "commits": [self.oid[int(r)] for r in order[:MAX_LISTED_COMMITS]],
+            "commits": self.oids(order[:MAX_LISTED_COMMITS]),
             "commit_count": int(len(order)),
             "newest": newest,
         }
@@ -302,7 +317,7 @@ def snapshot(history: History, files: list[FileAt]) -> dict:
                                                   "commit_count": need["commit_count"]},
         })
     out.update({
-        "commit": history.oid[main["newest"]],
+        "commit": history.oid(main["newest"]),
         "window": main["window"],
         "dates": main["dates"],
         "support": main["support"],

@@ -519,5 +519,5 @@ def _current_as_of(store: Store, history: History, ts: int) -> tuple[set[int], l
         if row is None:
             continue
         current.update(store.state_at(int(history.ids[row])).values())
-        tips.append({"commit": history.oid[row], "date": iso(int(history.date[row]))})
+        tips.append({"commit": history.oid(row), "date": iso(int(history.date[row]))})
     return current, tips

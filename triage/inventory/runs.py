@@ -92,5 +92,6 @@ def publish(store: Store, source_id: int) -> None:
     store.set_indexed_at(source_id)
     store.publish(source_id)
     store.recompute_line_df()
+    store.set_meta("contents_count", str(store.count("contents")))  # the scans' digest reads it
     if store.runs_in_progress() == 0:
         store.set_meta("state", "complete")

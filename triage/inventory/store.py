@@ -624,11 +624,16 @@ class Store(DocumentStore):
     def total_paths(self) -> int:
         return self.count("paths")
 
-    def commits_table(self) -> list[tuple]:
-        """(id, source_id, oid, first_parent, seq, date, parents) for every commit, topological."""
-        return [tuple(r) for r in self.conn.execute(
-            "SELECT id, source_id, oid, first_parent, seq, date, parents FROM commits ORDER BY source_id, seq"
-        )]
+    def commits_table(self) -> np.ndarray:
+        """int64 rows (id, source_id, first_parent or -1, seq, date) of every commit, topological:
+        numbers only (a scan reads every commit; the few it names get their oids from
+        ``commit_oids``)."""
+        rows = self.conn.execute("SELECT id, source_id, coalesce(first_parent, -1), seq, date FROM commits"
+                                 " ORDER BY source_id, seq").fetchall()
+        return np.array(rows, dtype=np.int64).reshape(-1, 5)
+
+    def commit_oids(self, commit_ids: Iterable[int]) -> dict[int, str]:
+        return self._pairs("SELECT id, oid FROM commits WHERE id {IN}", (int(c) for c in commit_ids))
 
     def changes_for_paths(self, path_ids: Iterable[int]) -> list[tuple[int, int, int | None]]:
         ids = sorted(set(path_ids))
@@ -714,7 +719,10 @@ class Store(DocumentStore):
             " JOIN commits c ON c.id = r.commit_id ORDER BY s.name, r.name"
         ):
             h.update(("\x00".join(map(str, row)) + "\n").encode())
-        h.update(str(self.count("contents")).encode())
+        # The content count as of the last publication (counting a million contents at every scan
+        # took a second); an index published before this key existed is counted.
+        contents = self.meta("contents_count")
+        h.update((contents if contents is not None else str(self.count("contents"))).encode())
         h.update(str(self.count("commits")).encode())
         return h.hexdigest()
 
