@@ -187,14 +187,16 @@ def _worker(url: str, repo: str, out, barrier) -> None:
         return write(*args, **kw)
 
     indexer._write_commits = slow
-    store = open_store(url, writable=True)
+    store = None
     try:
+        store = open_store(url, writable=True)  # both create the index at once: one migrates, one waits
         stats = index_source(store, Path(repo))
         out.put((stats.commits_new, stats.notes))
     except BaseException as exc:  # noqa: BLE001 - reported to the test
         out.put((-1, [repr(exc)]))
     finally:
-        store.close()
+        if store is not None:
+            store.close()
 
 
 def test_two_index_processes_fill_one_index(repo: Repo, tmp_path: Path, pg_url: str):
@@ -359,3 +361,42 @@ def test_a_lost_connection_is_one_clear_error(pg_url: str):
     with pytest.raises(InventoryError, match="the server failed"):
         store.count("contents")
     store.close()
+
+
+def _create(url: str, out, barrier, first: bool) -> None:
+    """Create (or open) the index. The first process finds the schema empty and dawdles before
+    looking further; the second starts creating the index meanwhile."""
+    real = PostgresStore._has_table
+
+    def dawdle(self, name):
+        found = real(self, name)
+        if name == "migrations" and not found:
+            time.sleep(0.6)
+        return found
+
+    if first:
+        PostgresStore._has_table = dawdle
+    try:
+        barrier.wait(60)
+        if not first:
+            time.sleep(0.2)  # the first one has found the schema empty by now
+        open_store(url, writable=True).close()
+        out.put("ok")
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        out.put(repr(exc))
+
+
+def test_two_processes_create_one_index_at_once(pg_url: str):
+    """Two index workers started together on an empty database: one creates the index, the
+    other waits for it (it used to see the first tables and refuse the schema as someone else's)."""
+    ctx = multiprocessing.get_context("spawn")
+    out, barrier = ctx.Queue(), ctx.Barrier(2)
+    procs = [ctx.Process(target=_create, args=(pg_url, out, barrier, i == 0)) for i in range(2)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["ok", "ok"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] > 0

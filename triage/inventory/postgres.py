@@ -377,7 +377,6 @@ class PostgresStore(Store):
 
         store = cls(cls._connect(url), url, True)
         try:
-            store._refuse_foreign_schema()
             store._migrate()
             store._check_identity(fresh_ok=True)
         except psycopg.Error as exc:
@@ -445,8 +444,11 @@ class PostgresStore(Store):
                                  " use an empty database or schema for the index")
 
     def _migrate(self) -> None:
+        """Check and migrate under one lock: a worker starting while another creates the index
+        would otherwise see its first tables and take the schema for someone else's."""
         self.conn.execute("SELECT pg_advisory_lock(?)", (self._key("migrate"),))
         try:
+            self._refuse_foreign_schema()
             super()._migrate()
         finally:
             self.conn.execute("SELECT pg_advisory_unlock(?)", (self._key("migrate"),))
