@@ -53,6 +53,12 @@ MIN_TOKENS_FOR_TOKEN_EVIDENCE = 40
 # (a sibling in a family of near-identical files) is as similar.
 SHAPE_DERIVED = 0.85
 MIN_SHAPE_LINES = 12
+# A candidate with fewer code lines than MIN_SHAPE_LINES is mostly license, docstring and
+# imports, whose shape every file of a house template shares (a forgery in that template
+# scored 0.87 with 10% of its token runs in common): its structure must match (nearly) whole,
+# and some token runs with it (renamed lodash functions: shape 1.0, 26-70% of token runs).
+SHAPE_SHORT = 0.95
+SHAPE_SHORT_TOKENS = 0.2
 # Concatenation: sources that each explain at least this share, together at least the union.
 CONCAT_PART = 0.15
 CONCAT_UNION = 0.7
@@ -116,7 +122,9 @@ def _derived(s: Scored, siblings_like_shape: int, is_text: bool) -> tuple[bool, 
         return True, f"{tc:.0%} of its token runs come from internal content"
     if tc >= TOKEN_DERIVED and c.drop_lines and c.matched_lines <= 0.5 * c.drop_lines:
         return True, f"{tc:.0%} of its token runs come from internal content (reformatted)"
-    if shape >= SHAPE_DERIVED and c.source_lines >= MIN_SHAPE_LINES and siblings_like_shape <= 1:
+    short = c.source_code_lines < MIN_SHAPE_LINES
+    if (shape >= (SHAPE_SHORT if short else SHAPE_DERIVED) and (not short or tc >= SHAPE_SHORT_TOKENS)
+            and c.source_lines >= MIN_SHAPE_LINES and siblings_like_shape <= 1):
         return True, f"its code structure matches one internal file ({shape:.0%}) with names or values changed"
     return False, ""
 

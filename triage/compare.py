@@ -168,6 +168,7 @@ class Comparison:
     # one verbatim run together with the end of that prologue: a copy that does not stop where a
     # forger's reuse of the header would.
     run_past_prologue: float = 0.0
+    source_code_lines: int = 0  # the candidate's code lines (not comments, docstrings or imports)
 
 
 WeightFn = Callable[[np.ndarray], np.ndarray]
@@ -225,7 +226,7 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
         byte_diff = n_diff if n_diff <= MAX_PATCHED_BYTE_SHARE * len(d.data) else None
     return Comparison(cd, cs, matched_code, float(wd[md].sum()), n_match, len(d.hashes), len(c.hashes), int((~md).sum()),
                       int((~mc).sum()), tc, shape, md, len(d.token_shingles) if tc is not None else 0, code_drop, code_source, prefix, byte_diff,
-                      run_past)
+                      run_past, int(ccode.sum()))
 
 
 def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:
