@@ -203,9 +203,11 @@ def print_scans(rows: list[dict], labels: dict[str, dict], zpath: Path, runs: in
         + ", ".join(f"{k} {v:.2f}/{last['store_calls'].get(k, 0)}" for k, v in top))
     log(f"  confusion at {at} (truth->verdict): "
         + ", ".join(f"{k} {v}" for k, v in last["confusion"].items()))
-    wrong = [p for p in sorted(labels) if last["verdicts"].get(p) != labels[p]["label"]]
-    for p in wrong[:show_errors]:
-        log(f"    {p}: truth {labels[p]['label']} ({labels[p]['case']}), got {last['verdicts'].get(p)}")
+    for row in rows:  # the last run's wrong verdicts at every size
+        wrong = [p for p in sorted(labels) if row["verdicts"].get(p) != labels[p]["label"]]
+        for p in wrong[:show_errors]:
+            log(f"    at {row['size']:,}: {p}: truth {labels[p]['label']} ({labels[p]['case']}),"
+                f" got {row['verdicts'].get(p)}")
 
 
 def checks(rows: list[dict], labels: dict[str, dict]) -> list[tuple[str, bool]]:
@@ -221,8 +223,9 @@ def checks(rows: list[dict], labels: dict[str, dict]) -> list[tuple[str, bool]]:
          last["rss"] < MAX_RSS_BYTES),
         (f"query time growth per {step} at most {MAX_GROWTH}x ({', '.join(f'{g:.2f}x' for g in growths)})",
          all(g <= MAX_GROWTH for g in growths)),
-        (f"no accuracy lost with scale ({first['accuracy']:.4f} -> {last['accuracy']:.4f};"
-         f" {changed} verdicts differ)", last["accuracy"] >= first["accuracy"]),
+        (f"no accuracy lost with scale ({' -> '.join(format(r['accuracy'], '.4f') for r in rows)};"
+         f" {changed} verdicts differ between the smallest and the largest)",
+         all(r["accuracy"] >= first["accuracy"] for r in rows)),
     ]
 
 
