@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import zstandard
 
 from triage.errors import InputError
 from triage.model import Member, Skipped
-from triage.read import reasons
+from triage.read import compressed, reasons, tar
 from triage.read.compressed import stem
+from triage.read.limits import READ_CHUNK
 from triage.read.streams import ZstdFrames, sniff
 
 from .helpers import compress, gzip_of_zeros, members, read_all, skipped, write
@@ -53,19 +53,49 @@ def test_concatenated_streams(tmp_path: Path) -> None:
     assert members(read_all(write(tmp_path, "c.zst", zst))) == {"c.zst!c": b"one two"}
 
 
-def test_gzip_stream_bomb_total_limit(tmp_path: Path) -> None:
-    """200 MB of zeros in ~200 kB: stopped after a few MB, fast, memory flat."""
+class _Outflow:
+    """A decompressed stream that tallies the bytes it hands out."""
+
+    def __init__(self, inner, tally: list[int]) -> None:
+        self.inner, self.tally = inner, tally
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.inner.read(n)
+        self.tally[0] += len(data)
+        return data
+
+    def read1(self, n: int = -1) -> bytes:
+        data = self.inner.read1(n)
+        self.tally[0] += len(data)
+        return data
+
+
+def test_gzip_stream_bomb_total_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 MB of zeros in ~200 kB: stopped within one read of the 8 MiB total, memory flat.
+    Work, not time: every byte the decompressor hands out is counted."""
+    inflated = [0]
+    real = compressed.decompressor
+
+    def metered(kind, raw):  # type: ignore[no-untyped-def]
+        stream, counting, at_eof = real(kind, raw)
+        return _Outflow(stream, inflated), counting, at_eof
+
+    monkeypatch.setattr(compressed, "decompressor", metered)
     path = write(tmp_path, "zeros.gz", gzip_of_zeros(200))
+    total = 8 << 20
     tracemalloc.start()
-    started = time.monotonic()
     try:
-        results = read_all(path, total_bytes=8 << 20)
+        results = read_all(path, total_bytes=total)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 5
     assert len(results) == 1 and isinstance(results[0], Skipped)
     assert results[0].path == "zeros.gz!zeros" and results[0].reason in (reasons.BOMB, reasons.TOTAL)
+    # The total, one read past it, and the first block peeked at: not the 200 MB behind them.
+    assert 0 < inflated[0] <= total + READ_CHUNK + tar.BLOCK, inflated[0]
     assert peak < 32 << 20
 
 

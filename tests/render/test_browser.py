@@ -27,6 +27,9 @@ from .conftest import VERDICT, make_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BASH = shutil.which("bash")
+# Seconds to wait for one DevTools reply: a hang guard, not a speed check (a busy shared machine
+# may start Chromium slowly; a reply that comes returns at once).
+REPLY_TIMEOUT_S = 60.0
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian: apt-get install chromium)")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -87,7 +90,8 @@ class Browser:
         msg, self._buf = self._buf.split(b"\0", 1)
         return json.loads(msg)
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 10) -> dict:
+    def send(self, method: str, params: dict | None = None, session: str | None = None,
+             timeout: float = REPLY_TIMEOUT_S) -> dict:
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params or {}}
         if session:
@@ -102,7 +106,7 @@ class Browser:
                 return reply.get("result", {})
             self.events.append(reply)
 
-    def wait_for(self, method: str, timeout: float = 10) -> dict:
+    def wait_for(self, method: str, timeout: float = REPLY_TIMEOUT_S) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             for i, e in enumerate(self.events):
