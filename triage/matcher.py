@@ -28,7 +28,8 @@ POSTING_DF_LIMIT = 20
 # Candidates kept from each lookup, and in all, per dropped file.
 PER_LOOKUP = 6
 MAX_CANDIDATES = 16
-# Contents tied at a lookup's cut are ordered by SHA-256 when at most this many (see ``top``).
+# Contents tied at a lookup's cut on one shared line or band are ordered by SHA-256 when at most
+# this many, and left out when more (see ``top``).
 TIE_BREAK_MAX = 32
 # Same-path candidates: the most recent versions held at that path (and under that file name,
 # unless more internal paths than SAME_NAME_MAX_PATHS have it: a README.md or an index.js says
@@ -176,16 +177,16 @@ def top(store: Store, counts: dict[int, int], n: int, cache: ViewCache | None = 
     id: ids are numbered in the order index workers wrote them, which several workers filling a
     shared index do not fix, and the same history must give the same candidates in the same order.
 
-    When more contents tie at the cut than there are places left and than TIE_BREAK_MAX, none of
-    them is taken: reading that many hashes would cost more than the candidates are worth (at
-    the cut of a crowded lookup they share one line or one band with the file, like hundreds of
-    others), and any choice among them would be arbitrary."""
+    When more contents than TIE_BREAK_MAX tie at the cut on a single shared line or band, none of
+    them is taken: they share that one line or band with the file like hundreds of others, and
+    reading all their hashes cost more than they are worth (11.6 s of a 1M-content scan). Ties on
+    two or more (the versions of one file, sharing most of their lines) are always ordered."""
     if not counts:
         return []
     cut = heapq.nlargest(n, counts.values())[-1]
     kept = [cid for cid, c in counts.items() if c > cut]
     tied = [cid for cid, c in counts.items() if c == cut]
-    if len(kept) + len(tied) <= n or len(tied) <= TIE_BREAK_MAX:
+    if len(kept) + len(tied) <= n or len(tied) <= TIE_BREAK_MAX or cut > 1:
         kept += tied
     sha = ordering(store, kept, cache)
     return sorted(kept, key=lambda cid: (-counts[cid], sha[cid]))[:n]
