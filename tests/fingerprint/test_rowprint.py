@@ -73,3 +73,20 @@ def test_compare_counts_present_altered_elsewhere_absent():
     assert (f.rows, f.present, f.altered, f.elsewhere, f.absent) == (18, 10, 3, 2, 3)
     assert f.altered_columns == {"3": 3} and f.internal_rows == 20
     assert f.internal_covered == round(13 / 20, 6)
+
+
+def test_a_plain_text_file_is_never_sniffed_for_csv(monkeypatch):
+    """Files with no suffix or .txt/.log are dumps only when unmistakable (SQL, JSON lines): the
+    CSV sniffer, most of the cost of a look at every such file while indexing, is not run."""
+    from triage.fingerprint import rowprint, tables
+
+    def no_sniff(text):
+        raise AssertionError("the CSV sniffer ran")
+
+    monkeypatch.setattr(tables, "_sniff", no_sniff)
+    csv_like = b"id,name,amount\n1,alpha,10\n2,beta,20\n3,gamma,30\n"
+    for name in ("LICENSE", "notes.txt", "run.log", ""):
+        assert rowprint.table_kind(csv_like, name) is None
+    assert rowprint.table_kind(b'{"id": 1}\n{"id": 2}\n', "events.log") == "jsonl"
+    monkeypatch.undo()
+    assert rowprint.table_kind(csv_like, "export.csv") == "csv"  # a dump's suffix: sniffed

@@ -84,9 +84,8 @@ def table_kind(data: bytes, name: str) -> str | None:
         if ext == ".sql" and kind != "sql":
             return None
         return kind
-    if ext in PLAIN_SUFFIXES:
-        kind = detect_table(data, name)
-        return kind if kind in ("sql", "jsonl") else None
+    if ext in PLAIN_SUFFIXES:  # a file with no suffix, .txt, .log...: only unmistakable dumps
+        return detect_table(data, name, csv_ok=False)
     return None
 
 

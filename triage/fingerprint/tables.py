@@ -105,8 +105,9 @@ def _text(data: bytes) -> str | None:
         return data.decode("cp1252", errors="replace")
 
 
-def detect_table(data: bytes, name: str = "") -> str | None:
-    """``"csv"``, ``"sql"`` or ``"jsonl"`` by content (the name only breaks a CSV tie)."""
+def detect_table(data: bytes, name: str = "", csv_ok: bool = True) -> str | None:
+    """``"csv"``, ``"sql"`` or ``"jsonl"`` by content (the name only breaks a CSV tie).
+    ``csv_ok=False``: never CSV, and the CSV sniffer (most of the cost) is not run."""
     head = bytes(data[:65536])
     text = _text(head)
     if text is None or not text.strip():
@@ -122,6 +123,8 @@ def detect_table(data: bytes, name: str = "") -> str | None:
                 return "jsonl" if len(lines) > 1 or name.endswith((".jsonl", ".ndjson")) else None
         except ValueError:
             return None
+    if not csv_ok:
+        return None
     dialect = _sniff(text)
     if dialect is not None:
         counts = [len(r) for r in csv.reader(lines[:10], dialect)]
