@@ -19,7 +19,8 @@ dropped afterwards. Per package it prints:
 - median scan seconds per drop, per backend (scans interleaved run by run, so that a busy
   machine weighs on both alike), summed over the package's drops;
 - whether every report is identical (verdicts, evidence, snapshot: all but ``inventory.db`` and
-  the timestamp) and whether both indexes hold the same rows (compared by natural keys);
+  the timestamp) and whether both indexes hold the same rows (compared by natural keys); also the
+  reports from the K-process index, whose content ids come in the order the workers wrote them;
 - index size: the SQLite file, and the PostgreSQL schema's tables and indexes.
 
 Exit status 1 when any report or row differs.
@@ -119,13 +120,13 @@ def run_package(work: Path, pkg: str, base: str, repeat: int, index_workers: int
     try:
         t_lite, t_pg = timed_index(lite, repo), timed_index(pg, repo)
         same_rows = dump_db(lite) == dump_db(pg)
-        t_workers = None
+        t_workers, pg_k = None, None
         if index_workers > 1:
             pg_k = schema_url(base, names[1])
             t_workers = index_with_workers(pg_k, repo, index_workers)
             same_rows = same_rows and dump_db(pg_k) == dump_db(pg)
         drops = sorted((work / pkg / "drops").glob("*.zip"))
-        scan_lite, scan_pg, identical, files = 0.0, 0.0, 0, 0
+        scan_lite, scan_pg, identical, identical_k, files = 0.0, 0.0, 0, 0, 0
         for drop in drops:
             times: dict[str, list[float]] = {"lite": [], "pg": []}
             reports = {}
@@ -138,6 +139,8 @@ def run_package(work: Path, pkg: str, base: str, repeat: int, index_workers: int
             scan_pg += statistics.median(times["pg"])
             files += len(reports["lite"].files)
             identical += comparable(reports["lite"]) == comparable(reports["pg"])
+            if pg_k is not None:  # contents numbered in the order K workers wrote them: same report
+                identical_k += comparable(scan(drop, pg_k)) == comparable(reports["lite"])
         from triage.inventory import open_store
 
         store = open_store(lite, writable=False)
@@ -145,7 +148,8 @@ def run_package(work: Path, pkg: str, base: str, repeat: int, index_workers: int
         store.close()
         return {"pkg": pkg, "contents": contents, "commits": commits, "index_lite": t_lite, "index_pg": t_pg,
                 "index_workers": t_workers, "scan_lite": scan_lite, "scan_pg": scan_pg, "drops": len(drops),
-                "identical": identical, "files": files, "same_rows": same_rows,
+                "identical": identical, "identical_workers": identical_k if pg_k is not None else None,
+                "files": files, "same_rows": same_rows,
                 "size_lite": lite.stat().st_size, "size_pg": pg_size(pg)}
     finally:
         if not keep:
@@ -191,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
     report(rows, args)
-    ok = all(r["identical"] == r["drops"] and r["same_rows"] for r in rows)
+    ok = all(r["identical"] == r["drops"] and r["same_rows"]
+             and r["identical_workers"] in (None, r["drops"]) for r in rows)
     return 0 if ok else 1
 
 
@@ -216,6 +221,10 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
     il, ip = sum(r["index_lite"] for r in rows), sum(r["index_pg"] for r in rows)
     same = sum(r["identical"] for r in rows)
     drops = sum(r["drops"] for r in rows)
+    if k > 1:
+        same_k = sum(r["identical_workers"] or 0 for r in rows)
+        print(f"reports from the index {k} processes wrote at once (contents numbered in the order they"
+              f" wrote them) identical to SQLite's: {same_k}/{drops} drops")
     files = sum(r["files"] for r in rows)
     print(f"total: index {il:.1f} s sqlite, {ip:.1f} s pg ({ip / il:.2f}x);"
           f" scan {tl:.1f} s sqlite, {tp:.1f} s pg ({tp / tl:.2f}x);"

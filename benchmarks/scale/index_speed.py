@@ -60,6 +60,18 @@ def distinct_blobs(repo: Path) -> list[str]:
     return sorted({line.split()[0] for line in lines if line.split()[1] == "blob"})
 
 
+def blob_names(repo: Path) -> dict[str, str]:
+    """A path each blob is held at (the indexer passes it as a hint: dumps and Markdown by name)."""
+    out = subprocess.run(["git", "-C", str(repo), "rev-list", "--objects", "--all"], capture_output=True,
+                         check=True).stdout.decode()
+    names: dict[str, str] = {}
+    for line in out.splitlines():
+        oid, _, path = line.partition(" ")
+        if path:
+            names.setdefault(oid, path)
+    return names
+
+
 def read_blobs(repo: Path, oids: list[str]):
     proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
@@ -128,11 +140,12 @@ def triage_index(repo: Path, tmp: Path) -> tuple[float, int, int]:
     return dt, db.stat().st_size, contents
 
 
-def fingerprint_only(blobs: list[bytes], workers: int) -> float:
+def fingerprint_only(blobs: list[bytes], workers: int, names: list[str]) -> float:
     from triage.inventory.indexer import Fingerprinter
 
     t = time.perf_counter()
     with Fingerprinter(workers) as fper:
+        fper.hints = dict(enumerate(names))
         fper.start(len(blobs), sum(map(len, blobs)))  # pool start-up is part of the figure
         for _ in fper.run((i, d) for i, d in enumerate(blobs)):
             pass
@@ -181,6 +194,8 @@ def measure(name: str, runs: int, workers: int) -> dict:
         raise SystemExit(f"{repo} is missing: run benchmarks/accuracy/build.py first")
     oids = distinct_blobs(repo)
     blobs = list(read_blobs(repo, oids))
+    where = blob_names(repo)
+    paths = [where.get(o, "") for o in oids]
     total = sum(map(len, blobs))
     n_shingles = 0
     names = ("floor", "index", "fp1", "fpN", "datasketch", "shingling")
@@ -199,8 +214,8 @@ def measure(name: str, runs: int, workers: int) -> dict:
             times["floor"].append(timed("floor", floor, repo, oids))
             dt, size, contents = timed("index", triage_index, repo, Path(tmp))
             times["index"].append(dt)
-            times["fp1"].append(timed("fp1", fingerprint_only, blobs, 1))
-            times["fpN"].append(timed("fpN", fingerprint_only, blobs, workers))
+            times["fp1"].append(timed("fp1", fingerprint_only, blobs, 1, paths))
+            times["fpN"].append(timed("fpN", fingerprint_only, blobs, workers, paths))
             dt, shingles = timed("shingling", shingling, blobs)
             times["shingling"].append(dt)
             n_shingles = sum(map(len, shingles))
