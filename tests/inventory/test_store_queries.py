@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import Repo, code_file
 from triage.inventory import store as store_module
 from triage.inventory.indexer import index_source
+from triage.inventory import open_store
 from triage.inventory.store import SQLiteStore
 
 HEADER = "".join(f"# Copyright Example Corp. Licensed under the Example License {i}.\n" for i in range(4))
@@ -40,14 +41,17 @@ def test_postings_skip_boilerplate_lines_as_the_join_does(repo: Repo, tmp_path: 
     store.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])  # PostgreSQL peeks at every key in one query
 @pytest.mark.parametrize("peek", [32, 2])  # 2: buckets above the first read are counted, then fetched
-def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path, monkeypatch, peek: int):
+def test_band_buckets_over_the_bound_are_left_out(repo: Repo, tmp_path: Path, monkeypatch, peek: int,
+                                                  backend: str, request):
     monkeypatch.setattr(store_module, "BUCKET_PEEK", peek)
     # Eight files of one shape (same structure, other names and values) share shape bands.
     files = {f"conf{i}.py": "".join(f"setting_{i}_{k} = {i * 100 + k}\n" for k in range(30))
              for i in range(8)}
     repo.commit(files | {"other.py": code_file("other")}, "v1")
-    store = SQLiteStore.create_or_open(tmp_path / "i.db")
+    db = tmp_path / "i.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = open_store(db, writable=True)
     index_source(store, repo.path)
     keys = sorted({k for k, in store.conn.execute("SELECT key FROM bands")})
     sizes = dict(store.conn.execute("SELECT key, count(*) FROM bands GROUP BY key"))

@@ -560,15 +560,19 @@ class Store(DocumentStore):
         the inventory, so it is never read whole."""
         out: dict[int, list[int] | None] = {}
         small = min(BUCKET_PEEK, max_bucket)
-        for key in sorted(set(keys)):
-            rows = self.conn.execute("SELECT content_id FROM bands WHERE key = ? LIMIT ?", (key, small + 1)).fetchall()
-            if len(rows) > small:  # a large bucket: counted by the database before any row is fetched
+        for key, ids in self._bucket_peek(sorted(set(keys)), small + 1).items():
+            if len(ids) > small:  # a large bucket: counted by the database before any row is fetched
                 n = self.conn.execute("SELECT count(*) FROM (SELECT 1 FROM bands WHERE key = ? LIMIT ?) AS b",
                                       (key, max_bucket + 1)).fetchone()[0]
-                rows = self.conn.execute("SELECT content_id FROM bands WHERE key = ?", (key,)).fetchall() \
+                ids = [r[0] for r in self.conn.execute("SELECT content_id FROM bands WHERE key = ?", (key,))] \
                     if n <= max_bucket else None
-            out[key] = [r[0] for r in rows] if rows is not None else None
+            out[key] = ids
         return out
+
+    def _bucket_peek(self, keys: list[int], limit: int) -> dict[int, list[int]]:
+        """key -> up to ``limit`` content ids holding it (every key present, maybe empty)."""
+        return {key: [r[0] for r in self.conn.execute("SELECT content_id FROM bands WHERE key = ? LIMIT ?",
+                                                      (key, limit))] for key in keys}
 
     def contents_at_paths(self, paths: Iterable[str], by_basename: bool = False) -> dict[str, set[int]]:
         """internal path (or basename) -> content ids ever held there."""
@@ -587,7 +591,11 @@ class Store(DocumentStore):
         """The ``limit`` most recent contents held at this internal path: by the last commit
         date that wrote each there, ties by SHA-256, so the choice depends on the history only,
         not on the order in which index workers numbered the contents."""
-        return self._newest("SELECT id FROM paths WHERE path = ?", (path,), limit)
+        rows = self.conn.execute(
+            "SELECT ch.content_id, max(c.date), k.sha256 FROM paths p JOIN changes ch ON ch.path_id = p.id"
+            " JOIN commits c ON c.id = ch.commit_id JOIN contents k ON k.id = ch.content_id"
+            " WHERE p.path = ? GROUP BY ch.content_id, k.sha256", (path,)).fetchall()
+        return _newest_first(rows, limit)
 
     def newest_named(self, basename: str, limit: int, max_paths: int) -> list[int] | None:
         """``newest_at`` over every path with this file name, or None when more than
@@ -597,20 +605,13 @@ class Store(DocumentStore):
                                                (basename, max_paths + 1))]
         if len(ids) > max_paths:
             return None
-        return self._newest(None, tuple(sorted(ids)), limit)
-
-    def _newest(self, path_sql: str | None, params: tuple, limit: int) -> list[int]:
-        if path_sql is not None:
-            params = tuple(r[0] for r in self.conn.execute(path_sql, params))
-        last: dict[int, int] = {}
-        for frag, ps in self._in(list(params)):
-            for cid, date in self.conn.execute(
-                "SELECT ch.content_id, max(c.date) FROM changes ch JOIN commits c ON c.id = ch.commit_id"
-                f" WHERE ch.path_id {frag} AND ch.content_id IS NOT NULL GROUP BY ch.content_id", ps,  # noqa: S608
-            ):
-                last[cid] = max(last.get(cid, date), date)
-        sha = self.sha256_of(last)
-        return sorted(last, key=lambda cid: (-last[cid], sha[cid]))[:limit]
+        rows = []
+        for frag, ps in self._in(sorted(ids)):
+            rows.extend(self.conn.execute(
+                "SELECT ch.content_id, max(c.date), k.sha256 FROM changes ch JOIN commits c ON c.id = ch.commit_id"
+                f" JOIN contents k ON k.id = ch.content_id WHERE ch.path_id {frag}"  # noqa: S608
+                " GROUP BY ch.content_id, k.sha256", ps).fetchall())
+        return _newest_first(rows, limit)
 
     def sha256_of(self, content_ids: Iterable[int]) -> dict[int, str]:
         """content id -> SHA-256 (hex): the order of contents that does not depend on their ids."""
@@ -725,6 +726,15 @@ class Store(DocumentStore):
         h.update((contents if contents is not None else str(self.count("contents"))).encode())
         h.update(str(self.count("commits")).encode())
         return h.hexdigest()
+
+
+def _newest_first(rows: Iterable[tuple[int, int, str]], limit: int) -> list[int]:
+    """Content ids of (content id, last date, SHA-256) rows, newest first, ties by SHA-256."""
+    last: dict[int, tuple[int, str]] = {}
+    for cid, date, sha in rows:
+        if cid not in last or date > last[cid][0]:
+            last[cid] = (int(date), sha)
+    return sorted(last, key=lambda cid: (-last[cid][0], last[cid][1]))[:limit]
 
 
 class SQLiteStore(Store):
