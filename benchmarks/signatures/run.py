@@ -89,6 +89,38 @@ def plants(rng: random.Random, canaries: dict[str, str]) -> list[tuple[str, str,
     return out
 
 
+# A rule whose near-miss lines scan slower than this is listed as slow (the engine's bounds
+# cap lines and candidates, not what one regex costs on one line).
+NEAR_MISS_MIN_MBPS = 1.0
+
+
+def near_misses(rs) -> list[tuple[float, str, int]]:
+    """Per rule, MB/s of its worst near-miss text: each positive example cut short and repeated to a
+    line just under the engine's regex line limit (the shape that makes a backtracking regex go
+    quadratic), three such lines per text, scanned whole and as added lines."""
+    from triage.rules.engine import MAX_REGEX_LINE
+
+    n = MAX_REGEX_LINE - 10
+    out = []
+    for rule in rs.rules:
+        worst, nbytes = float("inf"), 0
+        for ex in rule.positive:
+            for cut in (len(ex.text) // 2, len(ex.text) - 1):
+                piece = ex.text[:cut].replace("\n", " ") or "x"
+                line = (piece * (n // len(piece) + 1))[:n]
+                text = "\n".join([line] * 3)
+                t = time.perf_counter()
+                rs.scan_text(ex.path or "f.py", text)
+                rs.scan_added(ex.path or "f.py", [(1, line)])
+                dt = time.perf_counter() - t
+                mbps = 4 * n / 1e6 / max(dt, 1e-9)
+                if mbps < worst:
+                    worst, nbytes = mbps, 4 * n
+        if nbytes:
+            out.append((worst, rule.id, nbytes))
+    return sorted(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=WORK)
@@ -174,9 +206,16 @@ def main(argv: list[str] | None = None) -> int:
         for rule, (f, n) in sorted(found.items()):
             print(f"  {rule}: {f}/{n}" + ("" if f == n else "  <-- missed"))
         print(f"hits holding a planted secret whole: {leaks}")
+        slow = near_misses(rs)
+        print(f"\nnear misses (each rule's examples cut short, repeated to lines of {slow[0][2] // 4:,} chars"
+              f" if any): slowest rules, MB/s")
+        for mbps, rule, _n in slow[:5]:
+            print(f"  {rule}: {mbps:.1f}" + ("  <-- slow" if mbps < NEAR_MISS_MIN_MBPS else ""))
+        n_slow = sum(1 for mbps, _r, _n in slow if mbps < NEAR_MISS_MIN_MBPS)
         print(f"\nsummary: recall {hit / total:.4f} (target >= 0.99); "
               f"false positives {per10k:.1f} per 10,000 "
-              f"files (target <= 1); {mb / dt:.1f} MB/s")
+              f"files (target <= 1); {mb / dt:.1f} MB/s; near misses: {n_slow} rules under"
+              f" {NEAR_MISS_MIN_MBPS} MB/s (slowest {slow[0][0]:.1f} MB/s, {slow[0][1]})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
