@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.backends import comparable, index_into
-from tests.conftest import Repo
+from tests.conftest import Repo, code_file
 from tests.test_pipeline import zip_bytes
 from triage.inventory import open_store
 from triage.inventory.store import SQLiteStore
@@ -90,3 +90,41 @@ def test_top_breaks_ties_by_content_not_id(shift: int):
     counts = {perm[i] + 1: hits[i] for i in range(12)}
     kept = [store.sha[c] for c in top(store, counts, PER_LOOKUP)]
     assert kept == [shas[11], shas[10], shas[7], shas[3], shas[5], shas[1]]
+
+
+def test_dating_reads_only_the_histories_that_hold_the_drop(tmp_path: Path, monkeypatch):
+    """An organisation's other repositories add nothing to a drop's dates: the scan reads the
+    commits of the sources that held its contents, and the report is the one all commits give."""
+    from triage.inventory.store import Store
+
+    leaked, other = Repo(tmp_path / "leaked"), Repo(tmp_path / "other")
+    for i in range(4):
+        leaked.commit({"src/app.py": code_file("app", salt=str(i)), "src/util.py": code_file("util")}, f"v{i}")
+    for i in range(6):
+        other.commit({"src/app.py": code_file("elsewhere", salt=str(i))}, f"o{i}")  # same path, other bytes
+    db = tmp_path / "org.db"
+    index_into(db, leaked.path)
+    index_into(db, other.path, name="other")
+    drop = tmp_path / "drop.zip"
+    drop.write_bytes(zip_bytes({"src/util.py": code_file("util"),
+                                "src/app.py": code_file("app", salt="1").replace("app_", "ap_", 1)}))
+    asked: list = []
+    real = Store.commits_table
+
+    def spy(self, sources=None):
+        asked.append(sources)
+        return real(self, sources)
+
+    monkeypatch.setattr(Store, "commits_table", spy)
+    narrow = comparable(scan(drop, db))
+    assert len(asked) == 1 and asked[0] is not None and len(asked[0]) == 1  # the leaked history only
+    monkeypatch.setattr(Store, "sources_of_contents", lambda self, cids: None)  # every commit
+    wide = comparable(scan(drop, db))
+    assert asked[-1] is None
+    # The same verdicts, window, commits and dates; the refs of two histories are told apart by
+    # their source's name once both are read (both have a refs/heads/main).
+    assert [f["verdict"] for f in wide["files"]] == [f["verdict"] for f in narrow["files"]]
+    for key in ("commit", "window", "dates", "support", "commits", "commit_count"):
+        assert wide["snapshot"][key] == narrow["snapshot"][key], key
+    assert narrow["snapshot"]["branch"] == "refs/heads/main"
+    assert wide["snapshot"]["branch"].endswith(":refs/heads/main")

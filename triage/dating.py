@@ -45,8 +45,12 @@ class FileAt:
 
 
 class History:
-    def __init__(self, store: Store):
-        table = store.commits_table()
+    """The commits of the index, or of ``sources`` only: a commit holds a drop file at its path
+    only in a history that held that content at all, and an organisation's other repositories
+    would make every scan read all their commits."""
+
+    def __init__(self, store: Store, sources: set[int] | None = None):
+        table = store.commits_table(sources)
         self.store = store
         self.ids = table[:, 0].copy()
         self.row_of = dict(zip(self.ids.tolist(), range(len(self.ids))))
@@ -60,11 +64,12 @@ class History:
         self.date = table[:, 4].copy()
         self.refs: dict[str, int] = {}
         self.tips: dict[int, int] = {}
-        for source_id, name, commit_id, is_default in store.refs():
-            row = self.row_of.get(commit_id)
-            if row is None:
-                continue
-            self.refs[name] = row
+        held = [(sid, name, self.row_of[cid], is_default) for sid, name, cid, is_default in store.refs()
+                if (sources is None or sid in sources) and cid in self.row_of]
+        # Two histories both have a refs/heads/main: named by source when more than one is read.
+        labels = store.source_names() if len({sid for sid, *_ in held}) > 1 else {}
+        for source_id, name, row, is_default in held:
+            self.refs[f"{labels[source_id]}:{name}" if labels else name] = row
             if is_default:
                 self.tips[source_id] = row
         self._ref_names = sorted(self.refs)

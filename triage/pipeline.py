@@ -148,41 +148,16 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     exact_ids = sorted({cid for p in exact for cid in p.exact})
     occ = store.occurrences(exact_ids)
     roots = drop_roots([(p.member.path, [o[0] for cid in p.exact for o in occ.get(cid, [])]) for p in exact])
-    history = History(store)
-    as_of_commits: list[dict] = []
-    if options.as_of is None:
-        current = store.current_contents(exact_ids)
-    else:
-        current, as_of_commits = _current_as_of(store, history, options.as_of)
-
-    findings: dict[str, Finding] = {}
-    placed: list[FileAt] = []
     want_paths = {internal_path(p.member.path, roots) for p in exact}
     for p in exact:
         for cid in p.exact:
             want_paths.update(o[0] for o in occ.get(cid, [])[:MAX_MATCH_PATHS])
     path_ids = store.path_ids_readonly(want_paths)
-    states = history.states(sorted(set(path_ids.values())))
+    findings: dict[str, Finding] = {}
 
-    def life(path: str, cid: int) -> dict:
-        pid = path_ids.get(path)
-        if pid is None or pid not in states.col:
-            return history.span(np.zeros(0, dtype=bool)) if states.col else {}
-        return history.moment_span(states, states.holding(pid, cid))
-
-    described = docscan.exact_evidence(store, exact_ids)
-    for i, p in enumerate(exact):
-        progress("exact matches", i + 1, len(exact))
-        finding = _exact_finding(p, occ, current, roots, life)
-        finding.evidence.update(next((described[c] for c in p.exact if c in described), {}))
-        findings[p.member.path] = finding
-        if not finding.evidence["moved"]:
-            placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
-
-    for i, p in enumerate(weighted):
-        progress("weights comparisons", i + 1, len(weighted))
-        findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
-
+    # Fuzzy matches first: the versions altered files were cut from tell, with the exact
+    # matches, which histories dating needs.
+    placed_fuzzy: list[FileAt] = []
     cache = ViewCache()
     texts = docscan.TextCache()
     for i, p in enumerate(fuzzy):
@@ -207,7 +182,38 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         if source is not None:
             pid = store.path_ids_readonly([ip]).get(ip)
             if pid is not None and source in store.contents_at_paths([ip]).get(ip, set()):
-                placed.append(FileAt(p.member.path, pid, source, via="source"))
+                placed_fuzzy.append(FileAt(p.member.path, pid, source, via="source"))
+
+    dated = set(exact_ids) | {f.content_id for f in placed_fuzzy}
+    history = History(store, None if options.as_of is not None or weighted else store.sources_of_contents(dated))
+    as_of_commits: list[dict] = []
+    if options.as_of is None:
+        current = store.current_contents(exact_ids)
+    else:
+        current, as_of_commits = _current_as_of(store, history, options.as_of)
+
+    placed: list[FileAt] = []
+    states = history.states(sorted(set(path_ids.values())))
+
+    def life(path: str, cid: int) -> dict:
+        pid = path_ids.get(path)
+        if pid is None or pid not in states.col:
+            return history.span(np.zeros(0, dtype=bool)) if states.col else {}
+        return history.moment_span(states, states.holding(pid, cid))
+
+    described = docscan.exact_evidence(store, exact_ids)
+    for i, p in enumerate(exact):
+        progress("exact matches", i + 1, len(exact))
+        finding = _exact_finding(p, occ, current, roots, life)
+        finding.evidence.update(next((described[c] for c in p.exact if c in described), {}))
+        findings[p.member.path] = finding
+        if not finding.evidence["moved"]:
+            placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
+    placed.extend(placed_fuzzy)
+
+    for i, p in enumerate(weighted):
+        progress("weights comparisons", i + 1, len(weighted))
+        findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
 
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy + weighted, key=lambda p: p.index)

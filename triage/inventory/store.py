@@ -625,13 +625,31 @@ class Store(DocumentStore):
     def total_paths(self) -> int:
         return self.count("paths")
 
-    def commits_table(self) -> np.ndarray:
-        """int64 rows (id, source_id, first_parent or -1, seq, date) of every commit, topological:
-        numbers only (a scan reads every commit; the few it names get their oids from
-        ``commit_oids``)."""
-        rows = self.conn.execute("SELECT id, source_id, coalesce(first_parent, -1), seq, date FROM commits"
-                                 " ORDER BY source_id, seq").fetchall()
+    def commits_table(self, sources: Iterable[int] | None = None) -> np.ndarray:
+        """int64 rows (id, source_id, first_parent or -1, seq, date) of every commit (of these
+        sources), topological: numbers only (a scan reads them all; the few it names get their
+        oids from ``commit_oids``)."""
+        sql = "SELECT id, source_id, coalesce(first_parent, -1), seq, date FROM commits"
+        if sources is None:
+            rows = self.conn.execute(sql + " ORDER BY source_id, seq").fetchall()
+        else:
+            rows = []
+            for frag, params in self._in(sorted(set(sources))):
+                rows.extend(self.conn.execute(f"{sql} WHERE source_id {frag} ORDER BY source_id, seq", params))
+            rows.sort(key=lambda r: (r[1], r[3]))
         return np.array(rows, dtype=np.int64).reshape(-1, 5)
+
+    def source_names(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT id, name FROM sources"))
+
+    def sources_of_contents(self, content_ids: Iterable[int]) -> set[int]:
+        """The sources whose history ever held one of these contents."""
+        out: set[int] = set()
+        for frag, params in self._in(sorted(set(content_ids))):
+            out.update(r[0] for r in self.conn.execute(
+                "SELECT DISTINCT c.source_id FROM changes ch JOIN commits c ON c.id = ch.commit_id"
+                f" WHERE ch.content_id {frag}", params))  # noqa: S608
+        return out
 
     def commit_oids(self, commit_ids: Iterable[int]) -> dict[int, str]:
         return self._pairs("SELECT id, oid FROM commits WHERE id {IN}", (int(c) for c in commit_ids))
