@@ -126,3 +126,15 @@ class TempServer:
         finally:
             self.started = False
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def server_for(url: str | None, settings: dict[str, str]) -> tuple[str, TempServer | None]:
+    """``url`` as given, or the URL of a throwaway server started with ``settings`` (returned too:
+    the caller stops it). Exits with the install hint when the server binaries are missing."""
+    if url is not None:
+        return url, None
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit(install_hint())
+    server = TempServer(bindir, settings)
+    return server.start(), server

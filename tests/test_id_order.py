@@ -99,7 +99,8 @@ def test_dating_reads_only_the_histories_that_hold_the_drop(tmp_path: Path, monk
 
     leaked, other = Repo(tmp_path / "leaked"), Repo(tmp_path / "other")
     for i in range(4):
-        leaked.commit({"src/app.py": code_file("app", salt=str(i)), "src/util.py": code_file("util")}, f"v{i}")
+        leaked.commit({"src/app.py": code_file("app", salt=str(i)), "src/util.py": code_file("util")},
+                      f"v{i}")
     for i in range(6):
         other.commit({"src/app.py": code_file("elsewhere", salt=str(i))}, f"o{i}")  # same path, other bytes
     db = tmp_path / "org.db"

@@ -53,7 +53,7 @@ class History:
         table = store.commits_table(sources)
         self.store = store
         self.ids = table[:, 0].copy()
-        self.row_of = dict(zip(self.ids.tolist(), range(len(self.ids))))
+        self.row_of = {cid: row for row, cid in enumerate(self.ids.tolist())}
         self.source = table[:, 1].copy()
         self._oids: dict[int, str] = {}  # row -> commit oid, read when first named
         by_id = np.argsort(self.ids, kind="stable")

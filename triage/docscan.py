@@ -147,7 +147,8 @@ def document_outcome(store: Any, member: Member, fp: Fingerprint, doc: DocPrint,
         record["notes"].append("no text could be extracted (images only?): compared by its bytes")
         return Outcome(evidence={"document": record})
     identical = store.documents_by_text([doc.text_sha256]).get(doc.text_sha256, [])
-    identical.sort(key=store.sha256_of(identical).__getitem__)  # not by id: see matcher.top
+    if len(identical) > 1:
+        identical.sort(key=store.sha256_of(identical).__getitem__)  # not by id: see matcher.top
     cids = _doc_candidates(store, doc.fp, identical)
     if not cids and doc.kind in PLAIN_TEXT_KINDS:
         return Outcome(evidence={"document": record})  # no internal document to compare it with

@@ -185,7 +185,8 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
                 placed_fuzzy.append(FileAt(p.member.path, pid, source, via="source"))
 
     dated = set(exact_ids) | {f.content_id for f in placed_fuzzy}
-    history = History(store, None if options.as_of is not None or weighted else store.sources_of_contents(dated))
+    every_source = options.as_of is not None or bool(weighted)  # tips at a date; checkpoints anywhere
+    history = History(store, None if every_source else store.sources_of_contents(dated))
     as_of_commits: list[dict] = []
     if options.as_of is None:
         current = store.current_contents(exact_ids)

@@ -176,16 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(HERE.parent / "accuracy" / "build.py"), "--work", str(args.work)],
                        check=True)
     pkgs = args.packages.split(",") if args.packages else packages_present(args.work)
-    server = None
-    base = args.pg
-    if base is None:
-        from tests.pg_server import TempServer, find_bindir, install_hint
+    from tests.pg_server import server_for
 
-        bindir = find_bindir()
-        if bindir is None:
-            raise SystemExit(install_hint())
-        server = TempServer(bindir, {"shared_buffers": args.shared_buffers, "max_wal_size": "8GB"})
-        base = server.start()
+    base, server = server_for(args.pg, {"shared_buffers": args.shared_buffers, "max_wal_size": "8GB"})
     try:
         rows = []
         for pkg in pkgs:

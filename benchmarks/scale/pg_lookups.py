@@ -164,16 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from triage.inventory import open_store
 
-    server = None
-    base = args.pg
-    if base is None:
-        from tests.pg_server import TempServer, find_bindir, install_hint
+    from tests.pg_server import server_for
 
-        bindir = find_bindir()
-        if bindir is None:
-            raise SystemExit(install_hint())
-        server = TempServer(bindir, {"shared_buffers": args.shared_buffers, "max_wal_size": "8GB"})
-        base = server.start()
+    base, server = server_for(args.pg, {"shared_buffers": args.shared_buffers, "max_wal_size": "8GB"})
     from benchmarks.scale.backends import drop_schema, schema_url
 
     results = []

@@ -4,81 +4,23 @@ opcode, as torch.save lays them out, without torch or pickle), GGUF, and a made-
 from __future__ import annotations
 
 import io
-import json
 import math
-import struct
 import zipfile
 
 import numpy as np
 import pytest
 
+from benchmarks.weights.writers import (  # noqa: F401 - the same writers the weights benchmark uses
+    NP_NAMES,
+    STORAGE,
+    _global,
+    _int,
+    _str,
+    _tuple,
+    bf16_bytes,
+)
+from benchmarks.weights.writers import safetensors as write_safetensors
 from triage.fingerprint.tensors import TensorRecord, tensor_records
-
-
-def bf16_bytes(a: np.ndarray) -> bytes:
-    """float32 -> bfloat16 (round to nearest even), as raw little-endian uint16."""
-    u = np.asarray(a, dtype=np.float32).view(np.uint32)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2").tobytes()
-
-
-NP_NAMES = {
-    "float32": "F32",
-    "float16": "F16",
-    "float64": "F64",
-    "int8": "I8",
-    "int64": "I64",
-    "uint8": "U8",
-    "bool": "BOOL",
-    "int32": "I32",
-}
-
-
-def write_safetensors(
-    tensors: dict[str, tuple[str, tuple[int, ...], bytes] | np.ndarray], metadata: dict | None = None
-) -> bytes:
-    header: dict = {"__metadata__": metadata} if metadata else {}
-    blobs, off = [], 0
-    for name, t in tensors.items():
-        dtype, shape, raw = (
-            (NP_NAMES[t.dtype.name], t.shape, np.ascontiguousarray(t).tobytes())
-            if isinstance(t, np.ndarray)
-            else t
-        )
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
-
-
-def _str(s: str) -> bytes:
-    b = s.encode()
-    return b"X" + struct.pack("<I", len(b)) + b  # BINUNICODE
-
-
-def _int(i: int) -> bytes:
-    return b"J" + struct.pack("<i", i)  # BININT
-
-
-def _tuple(items: list[bytes]) -> bytes:
-    return b"(" + b"".join(items) + b"t"
-
-
-def _global(module: str, name: str) -> bytes:
-    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
-
-
-STORAGE = {
-    "F32": "FloatStorage",
-    "F16": "HalfStorage",
-    "BF16": "BFloat16Storage",
-    "I64": "LongStorage",
-    "I8": "CharStorage",
-    "U8": "ByteStorage",
-    "BOOL": "BoolStorage",
-    "F64": "DoubleStorage",
-}
 
 
 def torch_pickle(
