@@ -118,6 +118,31 @@ def test_index_bad_inputs(tmp_path: Path, runner: CliRunner):
     gz.write_bytes(gzip.compress(b"hello")[:10])
     res = runner.invoke(main, ["index", str(gz), "--db", db])
     assert res.exit_code == 3 and "Traceback" not in res.output + res.stderr
+    assert not Path(db).exists()  # a failed first index leaves no empty index file behind
+
+
+def test_mistaken_index_keeps_a_complete_index_usable(indexed: Path, repo: Repo, tmp_path: Path,
+                                                      runner: CliRunner):
+    """A bad source given to ``triage index`` of a complete index changes nothing a scan sees:
+    before, the index was marked "indexing" first and every scan then refused it as interrupted."""
+    norefs = tmp_path / "norefs"
+    norefs.mkdir()
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(norefs)], check=True)
+    before = indexed.read_bytes()
+    _one_line_error(runner.invoke(main, ["index", str(norefs), "--db", str(indexed)]), 3, "no branches or tags")
+    _one_line_error(runner.invoke(main, ["index", str(tmp_path / "nowhere"), "--db", str(indexed)]), 3,
+                    "does not exist")
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    _one_line_error(runner.invoke(main, ["index", str(empty), "--db", str(indexed)]), 3, "no files")
+    assert indexed.exists() and indexed.read_bytes() == before
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("x/src/a.py", (repo.path / "src/a.py").read_bytes())
+    res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.stderr
 
 
 def test_out_inside_directory_drop_is_refused(indexed: Path, tmp_path: Path, runner: CliRunner):

@@ -271,8 +271,9 @@ def index_source(store: Store, location: Path, *, name: str | None = None, kind:
         raise InputError(f"{location} is not a {kind}")
     kind = kind or detected
     started = time.monotonic()
-    with store.transaction():
-        store.set_meta("state", "indexing")
+    # No state change here: a git run marks the index "indexing" in the transaction that plans
+    # it, and a directory or archive version is written and published in one transaction. A
+    # mistaken source (missing, empty, no refs) then leaves a complete index complete.
     if kind == "git":
         stats = _index_git(store, location, name, default_branch, progress)
     elif kind in ("directory", "archive"):
