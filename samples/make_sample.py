@@ -502,7 +502,7 @@ def cut_leak(snapshot: Files) -> tuple[Drop, dict[str, str]]:
         "extras/aurora/experimental/speculative.py": enc(SPECULATIVE_FAKE),
     }
     nested = f"{LEAK_TOP}/vendor/extras.zip"
-    drop.add(nested, zip_bytes(inner), "fabricated")
+    drop.add(nested, zip_bytes(inner), "altered")  # repackaged: two of its three files are internal
     for name, data in inner.items():
         drop.add(f"{nested}!{name}", data, "fabricated" if "speculative" in name else None)
     return drop, notes

@@ -58,7 +58,7 @@ def test_every_verdict(inventory, tmp_path: Path):
         "leak/pkg/auth.py": forgery.encode(),  # fabricated at a real path (impersonates)
         "leak/pkg/new.py": code_file("zzz").encode(),  # fabricated at a new path
         "leak/pkg/data.bin": v1["pkg/data.bin"],  # real binary
-        "leak/vendor/inner.zip": inner,  # the nested zip itself is not internal content
+        "leak/vendor/inner.zip": inner,  # its bytes are not internal; the file it holds is
     })
     (tmp_path / "drop.zip").write_bytes(drop)
     report = scan(tmp_path / "drop.zip", inventory["db"])
@@ -80,9 +80,69 @@ def test_every_verdict(inventory, tmp_path: Path):
     assert "impersonates" not in v["leak/pkg/new.py"].evidence
     assert v["leak/pkg/data.bin"].verdict is Verdict.REAL
     assert v["leak/vendor/inner.zip!lib/auth.py"].verdict is Verdict.REAL
-    assert v["leak/vendor/inner.zip"].verdict is Verdict.FABRICATED
-    assert report.summary == {"real": 4, "outdated": 1, "altered": 1, "fabricated": 3, "skipped": 0}
+    box = v["leak/vendor/inner.zip"]  # derived from internal content: repackaged, judged by its files
+    assert box.verdict is Verdict.ALTERED and box.evidence["change_kinds"] == ["repackaged"]
+    assert box.evidence["container"]["verdicts"] == {"real": 1, "outdated": 0, "altered": 0, "fabricated": 0}
+    assert report.summary == {"real": 4, "outdated": 1, "altered": 2, "fabricated": 2, "skipped": 0}
     assert report.snapshot["commit"] == inventory["c1"]  # io/net/auth + old core: only c1 holds them all
+
+
+def test_archives_in_the_drop_are_judged_by_their_files(inventory, tmp_path: Path):
+    """An archive inside a drop is a file of the drop: real when its bytes are internal, else
+    altered ("repackaged") when it holds internal content and fabricated when it holds none. A
+    file compressed on its own keeps its folder: ``pkg/io.py.gz!io.py`` is at ``pkg/io.py``."""
+    import gzip
+
+    v1, repo = inventory["v1"], inventory["repo"]
+    shipped = zip_bytes({"pkg/io.py": v1["pkg/io.py"].encode()})
+    repo.commit({"dist/release.zip": shipped}, "ship a release archive")
+    db = tmp_path / "inv2.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    made_up = zip_bytes({"x/one.py": code_file("qqq").encode(), "x/two.py": code_file("rrr").encode()})
+    drop = zip_bytes({
+        "leak/pkg/io.py.gz": gzip.compress(v1["pkg/io.py"].encode(), mtime=0),
+        "leak/pkg/net.py": v1["pkg/net.py"].encode(),
+        "leak/dist/release.zip": shipped,  # an internal artifact, byte for byte
+        "leak/made_up.zip": zip_bytes({"inner.zip": made_up}),  # nothing internal, two levels deep
+    })
+    (tmp_path / "drop.zip").write_bytes(drop)
+    v = _verdicts(scan(tmp_path / "drop.zip", db))
+    gz = v["leak/pkg/io.py.gz"]
+    assert gz.verdict is Verdict.ALTERED and gz.evidence["container"]["format"] == "gz"
+    inner = v["leak/pkg/io.py.gz!io.py"]
+    assert inner.verdict is Verdict.REAL
+    assert inner.evidence["internal_path"] == "pkg/io.py" and inner.evidence["moved"] is False
+    assert v["leak/dist/release.zip"].verdict is Verdict.REAL  # exact: not judged through its files
+    assert v["leak/dist/release.zip!pkg/io.py"].verdict is Verdict.REAL
+    outer, deeper = v["leak/made_up.zip"], v["leak/made_up.zip!inner.zip"]
+    assert outer.verdict is Verdict.FABRICATED and deeper.verdict is Verdict.FABRICATED
+    assert outer.evidence["container"]["files"] == 2  # the inner archive counts through its files
+    assert "archive: zip" in outer.evidence["notes"]
+
+
+def test_what_changed_is_named(inventory, tmp_path: Path):
+    """Two real files pasted together are a concatenation of both (not one file with the other's
+    lines "inserted" and scanned as suspicious code); a byte order mark or UTF-16 is an encoding
+    change, CR line ends a line-endings change, neither is trailing whitespace."""
+    v1 = inventory["v1"]
+    io_py, net_py = v1["pkg/io.py"], v1["pkg/net.py"]
+    drop = zip_bytes({
+        "leak/pkg/io.py": (io_py + "\n" + net_py).encode(),
+        "leak/pkg/net.py": b"\xef\xbb\xbf" + net_py.encode(),
+        "leak/pkg/auth.py": v1["pkg/auth.py"].encode("utf-16"),
+        "leak/pkg/core.py": v1["pkg/core.py"].replace("\n", "\r").encode(),
+    })
+    (tmp_path / "drop.zip").write_bytes(drop)
+    v = _verdicts(scan(tmp_path / "drop.zip", inventory["db"]))
+    assert all(f.verdict is Verdict.ALTERED for f in v.values())
+    joined = v["leak/pkg/io.py"].evidence
+    assert joined["change_kinds"] == ["concatenation"] and "trojanized" not in joined
+    assert sorted(s["occurrences"][0]["path"] for s in joined["derived_from"]) == ["pkg/io.py", "pkg/net.py"]
+    assert v["leak/pkg/net.py"].evidence["change_kinds"] == ["encoding", "format-only"]
+    assert v["leak/pkg/auth.py"].evidence["change_kinds"] == ["encoding", "format-only"]
+    assert v["leak/pkg/core.py"].evidence["change_kinds"] == ["format-only", "line-endings"]
 
 
 def test_same_inputs_same_report(inventory, tmp_path: Path):

@@ -62,6 +62,9 @@ SHAPE_SHORT_TOKENS = 0.2
 # Concatenation: sources that each explain at least this share, together at least the union.
 CONCAT_PART = 0.15
 CONCAT_UNION = 0.7
+# A file derived from one source is a concatenation (or splice) when further sources each carry
+# this share of their own internal file into it, with specific code (two halves pasted: ~0.5).
+CONCAT_PART_SOURCE = 0.3
 # Binaries: share of content-defined chunks in common (byte patches: see compare.py).
 BINARY_DERIVED = 0.5
 
@@ -149,6 +152,12 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
                                                  -(t[0].cmp.token_containment or 0.0), t[0].order, t[0].key))
         conf = strength * min(1.0, 0.5 + max(best.cmp.containment_drop, best.cmp.token_containment or 0.0,
                                              best.cmp.shape_ratio or 0.0) / 2)
+        joined = _joined(ranked, best) if is_text else None
+        if joined is not None:
+            parts, union = joined
+            return Decision(Verdict.ALTERED, round(conf, 3),
+                            (f"{union:.0%} of it is the concatenation of {len(parts)} internal files",),
+                            tuple(parts), union)
         return Decision(Verdict.ALTERED, round(conf, 3), (why,), (best,))
     # Several sources together (concatenation)?
     if is_text:
@@ -164,6 +173,27 @@ def decide_fuzzy(scored: list[Scored], is_text: bool, informative_lines: int,
     reason = (f"closest internal content explains only {closest.cmp.containment_drop:.0%} of it"
               f" ({closest.cmp.matched_code:.1f} specific code lines in common)")
     return Decision(Verdict.FABRICATED, round(conf, 3), (reason,), (closest,))
+
+
+def _joined(ranked: list[Scored], best: Scored) -> tuple[list[Scored], float] | None:
+    """When a file derived from ``best`` also carries much of other internal files (two real
+    files pasted together, or spliced halves), the parts and their union; None when the rest is
+    new material.
+
+    Without this, the second file's lines were "inserted" into the first and scanned as
+    suspicious insertions. Each further part must hold a good share of its own internal file,
+    with specific code: new code that shares a few lines with another file stays inserted.
+    """
+    mask = best.cmp.matched_drop_mask
+    if not len(mask) or mask.mean() >= 1.0 - CONCAT_PART:
+        return None
+    parts, union = _cover(ranked)
+    if len(parts) < 2 or best not in parts or union < CONCAT_UNION or union - mask.mean() < CONCAT_PART:
+        return None
+    if any(s is not best and (s.cmp.containment_source < CONCAT_PART_SOURCE or s.cmp.matched_code < MIN_MATCHED_CODE)
+           for s in parts):
+        return None
+    return parts, union
 
 
 def _cover(ranked: list[Scored]) -> tuple[list[Scored], float]:

@@ -17,6 +17,7 @@ import numpy as np
 from rapidfuzz.distance import LCSseq
 
 from triage.fingerprint import text as T
+from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import distinct
 
 # Lines whose first characters say "comment" or "import": shared prologue, not derived code.
@@ -275,6 +276,19 @@ def added_lines(d: View, c: View) -> list[tuple[int, str]]:
     return out
 
 
+def _surface(data: bytes) -> tuple[str, str]:
+    """A text's encoding (``utf-8-sig`` when it starts with a byte order mark) and its line-ending
+    style (``lf``, ``crlf``, ``cr``, ``mixed`` or ``none``)."""
+    got = decode(data)
+    if got is None:
+        return "", ""
+    text, enc = got
+    crlf = text.count("\r\n")
+    styles = [name for name, n in (("crlf", crlf), ("cr", text.count("\r") - crlf), ("lf", text.count("\n") - crlf))
+              if n]
+    return enc.lower(), styles[0] if len(styles) == 1 else "mixed" if styles else "none"
+
+
 def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
     """Name the kind of modification where it is recognisable."""
     kinds: list[str] = []
@@ -283,9 +297,14 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
             kinds.append("byte-patched")
         return kinds or ["binary-modified"]
     if d.lines == c.lines:
-        if "\r\n" in d.data.decode("utf-8", "replace") and "\r\n" not in c.data.decode("utf-8", "replace"):
+        ds, cs = _surface(d.data), _surface(c.data)
+        if ds[0] != cs[0]:
+            kinds.append("encoding")  # a byte order mark added or removed, UTF-16, a legacy code page
+        if ds[1] != cs[1]:
             kinds.append("line-endings")
-        if [x.rstrip() for x in d.raw_lines] == [x.rstrip() for x in c.raw_lines]:
+        if d.raw_lines == c.raw_lines:
+            pass  # the same text: the bytes differ by encoding or line endings only
+        elif [x.rstrip() for x in d.raw_lines] == [x.rstrip() for x in c.raw_lines]:
             kinds.append("trailing-whitespace")
         elif [x.strip() for x in d.raw_lines if x.strip()] == [x.strip() for x in c.raw_lines if x.strip()]:
             kinds.append("reindented")

@@ -20,6 +20,7 @@ import numpy as np
 
 from triage.inventory.indexer import iso
 from triage.inventory.store import Store
+from triage.read.compressed import stem
 
 # A second moment is reported only when at least this many files, and this share of the dated
 # files, fit it together and not the main window: one stray file is a contradiction, not a mix.
@@ -337,12 +338,24 @@ def snapshot(history: History, files: list[FileAt]) -> dict:
     return out
 
 
+def unwrapped(drop_path: str) -> str:
+    """The path a file had before it was compressed on its own: ``a/b.py.gz!b.py`` -> ``a/b.py``
+    (the reader names a single compressed stream's file after the stream); other paths as they are."""
+    container, _, inner = drop_path.rpartition("!")
+    if not container or "/" in inner:
+        return drop_path
+    base = container.rpartition("!")[2].rpartition("/")[2]
+    if base == inner or stem(base) != inner:
+        return drop_path
+    return container[: len(container) - len(base)] + inner
+
+
 def drop_roots(pairs: list[tuple[str, list[str]]]) -> dict[str, str]:
     """Per container (the part of a member path before its last ``!``), the folder prefix that
     maps drop paths onto internal paths, voted by exactly matched files."""
     votes: dict[str, Counter] = {}
     for drop_path, internal_paths in pairs:
-        container, _, inner = drop_path.rpartition("!")
+        container, _, inner = unwrapped(drop_path).rpartition("!")
         for ip in internal_paths:
             if inner == ip:
                 votes.setdefault(container, Counter())[""] += 1
@@ -352,7 +365,7 @@ def drop_roots(pairs: list[tuple[str, list[str]]]) -> dict[str, str]:
 
 
 def internal_path(drop_path: str, roots: dict[str, str]) -> str:
-    container, _, inner = drop_path.rpartition("!")
+    container, _, inner = unwrapped(drop_path).rpartition("!")
     root = roots.get(container)
     if root is None:
         # No exactly matched sibling: fall back to the top-level folder convention.

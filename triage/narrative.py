@@ -47,16 +47,23 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         kinds = Counter(k for f in altered for k in f.evidence.get("change_kinds", []))
         top = ", ".join(k for k, _ in kinds.most_common(3))
         trojan = sum(1 for f in altered if f.evidence.get("trojanized"))
-        line = f"{_n(len(altered), 'file')} were altered from internal files ({top})."
+        line = f"{_n(len(altered), 'file')} {'was' if len(altered) == 1 else 'were'} altered from internal files ({top})."
         if trojan:
-            line = line[:-1] + f"; {trojan} of them insert suspicious code (see Containment)."
+            who = "it inserts" if len(altered) == 1 else f"{trojan} of them insert{'s' if trojan == 1 else ''}"
+            line = line[:-1] + f"; {who} suspicious code (see Containment)."
         out.append(line)
+        boxes = sum(1 for f in altered if "repackaged" in f.evidence.get("change_kinds", []))
+        if boxes:
+            out.append(f"{_n(boxes, 'archive')} in the drop {'repackages' if boxes == 1 else 'repackage'} internal"
+                       " files (counted as altered; the files inside are judged one by one).")
     out += _documents(files)
     fabricated = [f for f in files if f.verdict is Verdict.FABRICATED]
     if fabricated:
         at_real = sum(1 for f in fabricated if f.evidence.get("impersonates"))
-        line = f"{_n(len(fabricated), 'file')} are not derived from internal content (fabricated)"
-        out.append(line + (f", {at_real} of them at real internal paths." if at_real else "."))
+        line = f"{_n(len(fabricated), 'file')} {'is' if len(fabricated) == 1 else 'are'} not derived from internal content (fabricated)"
+        where = ("at a real internal path" if len(fabricated) == 1 else
+                 f"{at_real} of them at {'a real internal path' if at_real == 1 else 'real internal paths'}")
+        out.append(line + (f", {where}." if at_real else "."))
     rotate = {(s.get("rule"), s.get("redacted")) for s in signatures if s.get("action") == "rotate"}
     if rotate:
         out.append(f"{_n(len(rotate), 'credential')} in the drop must be rotated now (see Containment).")

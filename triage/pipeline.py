@@ -11,7 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +34,7 @@ from triage.inventory.store import Store
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
-from triage.read import EmbeddedRepo, describe_drop, read_drop
+from triage.read import ARCHIVE_NOTE, EmbeddedRepo, describe_drop, read_drop
 from triage.read.limits import Limits
 from triage.rules import RuleSet
 from triage import weights as wscan
@@ -119,7 +119,11 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         batch.clear()
 
     repos: list[EmbeddedRepo] = []
+    archives: set[str] = set()  # members the reader opened as archives (their files follow)
+    opened: set[str] = set()  # ... out of which at least one file came: judged by their files
     for item in read_drop(drop, limits, workdir):
+        if isinstance(item, Member):
+            opened.update(_containers_of(item.path, archives))
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
@@ -127,6 +131,8 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
             repos.append(item)
             continue
         n += 1
+        if any(note.startswith(ARCHIVE_NOTE) for note in item.notes):
+            archives.add(item.path)
         progress("members read", n, 0)
         pending = _Pending(item, fingerprint(item.content), n)
         if item.spilled is not None and item.spilled.temporary:
@@ -162,6 +168,8 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     texts = docscan.TextCache()
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
+        if p.member.path in opened:
+            continue  # an archive whose bytes are not internal: judged by its files (below)
         ip = internal_path(p.member.path, roots)
         outcome = _document_stage(store, p, ip, texts)
         if outcome.skipped is not None:
@@ -216,6 +224,12 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         progress("weights comparisons", i + 1, len(weighted))
         findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
 
+    for p in fuzzy:
+        if p.member.path in opened:
+            ip = internal_path(p.member.path, roots)
+            findings[p.member.path] = (_archive_finding(p, ip, findings, opened, skipped)
+                                       or _fuzzy_finding(store, p, ip, cache, ruleset)[0])
+
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy + weighted, key=lambda p: p.index)
     files = tuple(findings[p.member.path] for p in pending if p.member.path in findings)
@@ -254,6 +268,52 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         ruleset=ruleset.describe(),
         embedded_repos=tuple(_embedded(store, r) for r in repos),
     )
+
+
+def _containers_of(path: str, archives: set[str]) -> Iterator[str]:
+    """The archives a member's path says it came out of (``a.zip!b.tar!c`` -> a.zip, a.zip!b.tar)."""
+    at = path.find("!")
+    while at != -1:
+        if path[:at] in archives:
+            yield path[:at]
+        at = path.find("!", at + 1)
+
+
+def _archive_finding(p: _Pending, ip: str, findings: dict[str, Finding], opened: set[str],
+                     skipped: list[Skipped]) -> Finding | None:
+    """An archive inside the drop whose own bytes are not internal, judged by the files it holds
+    (at any depth; inner archives count through their own files): altered ("repackaged") when
+    some are real, outdated or altered, fabricated when none is derived from internal content.
+    None when none of its files got a verdict."""
+    inside = p.member.path + "!"
+    held = [f for path, f in findings.items() if path.startswith(inside) and path not in opened]
+    if not held:
+        return None
+    counts = {v.value: 0 for v in Verdict}
+    for f in held:
+        counts[f.verdict.value] += 1
+    derived = [f for f in held if f.verdict is not Verdict.FABRICATED]
+    fmt = next((n[len(ARCHIVE_NOTE):] for n in p.member.notes if n.startswith(ARCHIVE_NOTE)), "archive")
+    what = f"a {fmt} archive whose own bytes match no internal file"
+    listed = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    ev: dict[str, Any] = {
+        "kind": "archive", "git_blob": p.fp.git_oid, "internal_path": ip, "notes": list(p.member.notes),
+        "matches": [],
+        "container": {"format": fmt, "files": len(held), "verdicts": counts,
+                      "skipped": sum(1 for sk in skipped if sk.path.startswith(inside))},
+    }
+    decisive = derived or held
+    confidence = round(sum(f.confidence for f in decisive) / len(decisive), 3)
+    if derived:
+        ev["change_kinds"] = ["repackaged"]
+        ev["derived_share"] = round(len(derived) / len(held), 4)
+        reasons = (f"{what}; {len(derived)} of its {len(held)} files derive from internal content"
+                   f" ({listed})",)
+        verdict = Verdict.ALTERED
+    else:
+        reasons = (f"{what}; none of its {len(held)} files derives from internal content",)
+        verdict = Verdict.FABRICATED
+    return Finding(p.member.path, p.fp.size, p.fp.sha256, p.fp.mime, verdict, confidence, reasons, ev)
 
 
 # Foreign commits listed per embedded repository (the count is always given).

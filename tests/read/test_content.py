@@ -45,7 +45,7 @@ def test_name_content_mismatch(tmp_path: Path) -> None:
     inner = zip_bytes([("a", b"1")])
     drop = zip_bytes([("photo.jpg", inner), ("notes.txt", ELF), ("ok.txt", b"plain"), ("img.gif", GIF)])
     results = read_all(write(tmp_path, "d.zip", drop))
-    assert notes_of(results, "photo.jpg") == ("name-content-mismatch: .jpg vs zip",)
+    assert notes_of(results, "photo.jpg") == ("name-content-mismatch: .jpg vs zip", "archive: zip")
     assert notes_of(results, "notes.txt") == ("name-content-mismatch: .txt vs elf",)
     assert notes_of(results, "ok.txt") == ()
     assert notes_of(results, "img.gif") == ()

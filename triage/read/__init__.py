@@ -33,7 +33,7 @@ from types import ModuleType
 
 from triage.errors import InputError, TriageError
 from triage.model import Member, Skipped, Spilled
-from triage.read import content, gitdata, reasons, registry, weights
+from triage.read import compressed, content, gitdata, reasons, registry, weights
 from triage.read import zip as zip_reader
 from triage.read.base import (
     DIR,
@@ -54,9 +54,12 @@ from triage.read.gitdata import EmbeddedRepo, GitFolder
 from triage.read.limits import HEAD_BYTES, RATIO_GRACE_BYTES, READ_CHUNK, Budget, Exceeded, Limits
 from triage.read.names import display, traversal, unsafe
 
-__all__ = ["read_drop", "describe_drop", "Limits", "EmbeddedRepo"]
+__all__ = ["read_drop", "describe_drop", "Limits", "EmbeddedRepo", "ARCHIVE_NOTE"]
 
 Result = Member | Skipped | EmbeddedRepo
+# Note on a member whose bytes are an archive that the reader opens (its files follow as
+# ``path!member``): "archive: zip", "archive: gzip", "archive: sourcemap", ...
+ARCHIVE_NOTE = "archive: "
 
 _HALTING = (reasons.TOTAL, reasons.TIME, reasons.COUNT)
 
@@ -299,6 +302,13 @@ def _judge(
     notes = entry.notes + ((reasons.DUPLICATE,) if first else ()) + found
     if entry.warn:
         notes += (entry.warn[0],)
+    leaf = content.is_document(notes) or weights.is_weights(notes) or spilled is not None
+    polyglot = content.is_polyglot(notes)
+    reader = None if leaf else registry.find(data[:HEAD_BYTES], None)
+    if reader is None and polyglot and not leaf:
+        reader = zip_reader  # the zip part of a polyglot (zipfile finds it from the end)
+    if reader is not None and not polyglot and reader is not gitdata:  # bundles: embedded_repos
+        notes += (f"{ARCHIVE_NOTE}{_format(reader, data)}",)
     yield Member(path, data, entry.mtime, notes, spilled)
     if first:
         yield Skipped(
@@ -306,9 +316,8 @@ def _judge(
         )
     if entry.warn:
         yield Skipped(path, entry.warn[0], entry.warn[1])
-    if content.is_document(notes) or weights.is_weights(notes) or spilled is not None:
-        return  # an office document or a checkpoint is one file: its parts are not members
-    yield from _nested(path, raw, data, ctx, depth, polyglot=content.is_polyglot(notes))
+    if reader is not None:  # an office document or a checkpoint is one file: its parts are not members
+        yield from _nested(path, raw, data, ctx, depth, reader)
 
 
 def _git(
@@ -420,15 +429,26 @@ def _head(spilled: Spilled) -> bytes:
         return fh.read(HEAD_BYTES)
 
 
+def _format(reader: ModuleType, data: bytes) -> str:
+    """The archive format named in a member's ``archive:`` note (zip, tar, gzip, 7z, ...)."""
+    fmt = reader.__name__.rsplit(".", 1)[-1]
+    if fmt == "compressed":
+        try:
+            fmt = compressed.kind(Source.from_bytes("", "", data, HEAD_BYTES))  # gz, or tar.gz
+        except OpenError:
+            fmt = "compressed"  # not a valid stream: the reader will say so
+    elif fmt == "libarc":
+        from triage.read import libarc
+
+        fmt = libarc.sniff(data[:HEAD_BYTES]) or "archive"
+        fmt = "rar" if fmt == libarc.RAR5 else fmt
+    return fmt
+
+
 def _nested(
-    path: str, raw: str, data: bytes, ctx: Context, depth: int, polyglot: bool = False
+    path: str, raw: str, data: bytes, ctx: Context, depth: int, reader: ModuleType
 ) -> Iterator[Result]:
     """Open a member whose content is an archive, as ``path!member`` (depth and budget shared)."""
-    reader = registry.find(data[:HEAD_BYTES], None)
-    if reader is None and polyglot:
-        reader = zip_reader  # the zip part of a polyglot (zipfile finds it from the end)
-    if reader is None:
-        return
     source = Source.from_bytes(path, raw, data, HEAD_BYTES)
     if depth + 1 > ctx.limits.depth:
         yield Skipped(
