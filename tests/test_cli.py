@@ -60,9 +60,10 @@ def test_scan_bad_inputs(indexed: Path, tmp_path: Path, runner: CliRunner):
     out = str(tmp_path / "ev")
     _one_line_error(runner.invoke(main, ["scan", str(tmp_path / "missing.zip"), "--db", str(indexed), "--out", out]),
                     3, "does not exist")
-    text = tmp_path / "notes.txt"
+    text = tmp_path / "notes.tar"
     text.write_text("just some text, not an archive\n")
-    _one_line_error(runner.invoke(main, ["scan", str(text), "--db", str(indexed), "--out", out]), 3, "not an archive")
+    _one_line_error(runner.invoke(main, ["scan", str(text), "--db", str(indexed), "--out", out]), 3,
+                    "named like an archive")
     garbage = tmp_path / "garbage.zip"
     garbage.write_bytes(b"PK\x03\x04" + b"\xff" * 200)
     _one_line_error(runner.invoke(main, ["scan", str(garbage), "--db", str(indexed), "--out", out]), 3, "garbage.zip")
@@ -143,6 +144,17 @@ def test_mistaken_index_keeps_a_complete_index_usable(indexed: Path, repo: Repo,
         zf.writestr("x/src/a.py", (repo.path / "src/a.py").read_bytes())
     res = runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(tmp_path / "ev")])
     assert res.exit_code == 0, res.stderr
+
+
+def test_scan_of_one_file(indexed: Path, repo: Repo, tmp_path: Path, runner: CliRunner):
+    """An e-mail attachment scanned alone: a drop of one file, judged like any other."""
+    one = tmp_path / "attachment.py"
+    one.write_bytes((repo.path / "src/a.py").read_bytes())
+    res = runner.invoke(main, ["scan", str(one), "--db", str(indexed), "--out", str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert doc["drop"]["kind"] == "file"
+    assert [(f["path"], f["verdict"]) for f in doc["files"]] == [("attachment.py", "real")]
 
 
 def test_out_inside_directory_drop_is_refused(indexed: Path, tmp_path: Path, runner: CliRunner):

@@ -177,7 +177,8 @@ def _documents_line(stats) -> str:
 @click.option("--max-seconds", type=float, help="Longest time spent reading the drop.")
 def scan(drop: Path, db: Path | str, out: Path | None, force: bool, sign_key: Path | None,
          signature_dirs: tuple[Path, ...], as_of: str | None, quiet: bool, **limits: int | float | None) -> None:
-    """Scan DROP (an archive or a directory) against the inventory and write the validation report:
+    """Scan DROP (an archive, a directory, or one file such as an e-mail attachment) against the
+    inventory and write the validation report:
     report.json, report.md, report.html, report.csv, report.dfxml and manifest.json in --out."""
     from triage.evidence import utc_now, write_manifest
     from triage.inventory.indexer import parse_date

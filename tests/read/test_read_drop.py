@@ -110,9 +110,10 @@ def test_deterministic(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("notes.txt", b"just some text\n", r"is not an archive triage can read \(detected: text/plain\)"),
-        ("garbage.bin", bytes(range(256)) * 8, r"is not an archive triage can read \(detected: "),
-        ("empty.zip", b"", r"is not an archive triage can read"),
+        ("notes.zip", b"just some text\n", r"is named like an archive but is not one triage can read"
+                                          r" \(detected: text/plain\)"),
+        ("garbage.tar.gz", bytes(range(256)) * 8, r"is named like an archive but is not one triage can read"),
+        ("empty.zip", b"", r"is named like an archive"),
         ("cut.zip", None, r"looks like a zip archive but cannot be opened"),
     ],
 )
@@ -123,6 +124,21 @@ def test_input_errors(tmp_path: Path, name: str, data: bytes | None, message: st
     with pytest.raises(InputError, match=message) as info:
         read_drop(path)
     assert "\n" not in str(info.value)
+
+
+def test_a_single_file_is_a_drop_of_one(tmp_path: Path) -> None:
+    """A file that is not an archive (an e-mail attachment: text, a PDF, binary data), and an
+    office document even though it is a zip, is a drop of one member named by its base name."""
+    docx = zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")])
+    for name, data in [("notes.txt", b"just some text\n"), ("blob.bin", bytes(range(256)) * 8),
+                       ("memo.docx", docx)]:
+        path = write(tmp_path, name, data)
+        results = list(read_drop(path))
+        assert [(type(r).__name__, r.path) for r in results] == [("Member", name)]
+        assert results[0].data == data
+        assert describe_drop(path)["kind"] == "file"
+    bundle = write(tmp_path, "parts.zip", zip_bytes([("a.txt", b"a"), ("b.txt", b"b")]))
+    assert [r.path for r in read_drop(bundle)] == ["a.txt", "b.txt"]  # a plain zip is still opened
 
 
 def test_missing_and_special_paths(tmp_path: Path) -> None:
@@ -181,8 +197,10 @@ def test_describe_directory(tmp_path: Path) -> None:
 
 
 def test_describe_non_archive(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not an archive"):
-        describe_drop(write(tmp_path, "t.txt", b"text"))
+    with pytest.raises(InputError, match="named like an archive"):
+        describe_drop(write(tmp_path, "t.zip", b"text"))
+    one = describe_drop(write(tmp_path, "t.txt", b"text"))
+    assert one["kind"] == "file" and one["size"] == 4
 
 
 def test_spool_stays_in_workdir(tmp_path: Path) -> None:

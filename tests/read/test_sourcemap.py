@@ -91,11 +91,15 @@ def test_top_level_map_and_sections(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"[1, 2, 3]", b'{"version": 3, "sources": [', b'{"version": 3, "sources": 5}' + b" " * 10],
+    [b'{"version": 3, "sources": [', b'{"version": 3, "sources": 5}' + b" " * 10],
 )
 def test_top_level_broken_maps_are_input_errors(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(InputError):
         read_all(write(tmp_path, "x.map", data))
+
+
+def test_top_level_json_that_is_no_map_is_one_file(tmp_path: Path) -> None:
+    assert members(read_all(write(tmp_path, "x.map", b"[1, 2, 3]"))) == {"x.map": b"[1, 2, 3]"}
 
 
 def test_recursion_bomb_is_corrupt_not_crash(tmp_path: Path) -> None:

@@ -27,13 +27,14 @@ import contextlib
 import hashlib
 import os
 import stat
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 from triage.errors import InputError, TriageError
 from triage.model import Member, Skipped, Spilled
-from triage.read import compressed, content, gitdata, reasons, registry, weights
+from triage.read import compressed, content, gitdata, reasons, registry, single, weights
 from triage.read import zip as zip_reader
 from triage.read.base import (
     DIR,
@@ -57,6 +58,11 @@ from triage.read.names import display, traversal, unsafe
 __all__ = ["read_drop", "describe_drop", "Limits", "EmbeddedRepo", "ARCHIVE_NOTE"]
 
 Result = Member | Skipped | EmbeddedRepo
+# Names that promise an archive: a top-level file named so that no reader takes is refused as a
+# broken archive rather than read as one file.
+ARCHIVE_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".apk", ".aar", ".whl", ".egg", ".nupkg", ".xpi", ".crx",
+                    ".ipa", ".vsix", ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".tzst", ".gz", ".gzip", ".bz2",
+                    ".xz", ".zst", ".zstd", ".7z", ".rar", ".cpio", ".iso", ".bundle")
 # Note on a member whose bytes are an archive that the reader opens (its files follow as
 # ``path!member``): "archive: zip", "archive: gzip", "archive: sourcemap", ...
 ARCHIVE_NOTE = "archive: "
@@ -130,10 +136,26 @@ def _top(path: Path) -> tuple[ModuleType, Source]:
     reader = registry.find(head, path)
     if reader is None and _zip_at_end(path, info.st_size):
         reader = zip_reader  # a polyglot (GIF/PDF/... header, zip directory at the end)
+    if reader is zip_reader and _document_file(path, head):
+        reader = single  # a document given alone is one file, not an archive of its parts
     if reader is None:
-        raise InputError(f"{_shown(path)} is not an archive triage can read (detected: {_magic(head)})")
+        if name.lower().endswith(ARCHIVE_SUFFIXES):
+            raise InputError(f"{_shown(path)} is named like an archive but is not one triage can read"
+                             f" (detected: {_magic(head)})")
+        reader = single  # one file: a document, a dump, a source file
     source = Source(shown, "", lambda: open(path, "rb"), info.st_size, head, path=path, raw=name)
     return reader, source
+
+
+def _document_file(path: Path, head: bytes) -> bool:
+    """An office document or e-book (a zip by format), by its first entry or its listing."""
+    if content.document(head):
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return content.listed_document(set(archive.namelist()[:10_000])) is not None
+    except Exception:  # noqa: BLE001 - not a readable zip: the zip reader will say so
+        return False
 
 
 def _zip_at_end(path: Path, size: int) -> bool:

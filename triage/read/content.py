@@ -139,6 +139,11 @@ def document(data: bytes) -> str | None:
             names = set(archive.namelist()[:10_000])
     except Exception:  # noqa: BLE001 - not a readable zip: the archive reader will say so
         return None
+    return listed_document(names)
+
+
+def listed_document(names: set[str]) -> str | None:
+    """``ooxml`` when a zip's listing holds ``[Content_Types].xml`` and an Office part."""
     if "[Content_Types].xml" in names and names & {
         "word/document.xml",
         "xl/workbook.xml",
