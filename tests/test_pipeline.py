@@ -145,6 +145,36 @@ def test_what_changed_is_named(inventory, tmp_path: Path):
     assert v["leak/pkg/core.py"].evidence["change_kinds"] == ["format-only", "line-endings"]
 
 
+def test_sources_too_large_to_keep_are_compared_by_their_hashes(repo: Repo, tmp_path: Path, monkeypatch):
+    """An internal content over the index's body limit keeps only its fingerprints: an edited copy
+    is still altered from it (by its line or chunk hashes), the inserted line is still found, and
+    the report says no diff could be shown. It used to be no candidate at all: "fabricated"."""
+    import triage.inventory.rows as rows
+
+    monkeypatch.setattr(rows, "BODY_MAX_BYTES", 1000)
+    big = "".join(f"    total_{i} = compute_value({i}, factor_{i % 13}) + offset_{i}\n" for i in range(400))
+    blob = bytes((i * 7919) % 251 for i in range(64 * 1024))
+    repo.commit({"src/big.py": big, "assets/blob.bin": blob}, "large files")
+    db = tmp_path / "inv.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    lines = big.splitlines(keepends=True)
+    edited = "".join(lines[:200] + ["    eval(atob('ZXZpbA=='))\n"] + lines[200:])
+    patched = bytearray(blob)
+    patched[30_000:30_008] = b"PATCHED!"
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"leak/src/big.py": edited.encode(),
+                                                "leak/assets/blob.bin": bytes(patched)}))
+    v = _verdicts(scan(tmp_path / "d.zip", db))
+    text = v["leak/src/big.py"]
+    assert text.verdict is Verdict.ALTERED
+    assert any("compared by its line hashes" in n for n in text.evidence["notes"])
+    src = text.evidence["derived_from"][0]
+    assert src["changes"]["inserted"] == 1 and src["changes"]["hunks"] == []
+    assert [h["line"] for h in text.evidence.get("suspicious_insertions", [])] == [201]
+    assert v["leak/assets/blob.bin"].verdict is Verdict.ALTERED
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

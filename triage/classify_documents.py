@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rapidfuzz.distance import LCSseq
-
+from triage.align import opcodes
 from triage.classify import Decision, Scored, _cover, evidence_strength
 from triage.compare import View
 from triage.fingerprint.rowprint import TableFigures
@@ -116,7 +115,7 @@ def document_change_kinds(drop: View, source: View, identical: bool, converted: 
     # replacement as a deletion and an insertion side by side.
     blocks: list[tuple[list[str], list[str], int]] = []
     pending: tuple[int, int, int, int] | None = None
-    for op in LCSseq.opcodes(a, b):
+    for op in opcodes(a, b):
         if op.tag == "equal":
             if pending:
                 blocks.append((a[pending[0]: pending[1]], b[pending[2]: pending[3]], pending[1]))

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
+from triage.align import matching_blocks, opcodes
 from triage.fingerprint import text as T
 from triage.fingerprint.filetype import decode
 from triage.fingerprint.minhash import distinct
@@ -38,24 +39,38 @@ SETTLED_BY_LINES = 0.9
 # Binaries of equal size are 'byte-patched' when at most this share of bytes differ.
 MAX_PATCHED_BYTE_SHARE = 0.10
 
+# Token 5-grams of a view are hashed this many at a time (their distinct values are kept).
+SHINGLE_PIECE = 1 << 20
+# Token and structure figures are computed for texts up to this many characters: a view's
+# tokens cost ~10 bytes per character, and a text this long is compared by its lines alone
+# (the fingerprints of texts up to FUZZY_MAX_BYTES still find its candidates).
+TOKEN_FIGURES_MAX_CHARS = 32 * 1024 * 1024
+
 
 class View:
     """The analysed form of one content. Token-level views are computed on first use only:
     most comparisons are settled by line alignment and never need them."""
 
     def __init__(self, text: str | None, raw_lines: list[str], lines: list[str], hashes: np.ndarray,
-                 informative: np.ndarray, category: list[str], data: bytes = b""):
+                 informative: np.ndarray, category: list[str], data: bytes = b"", textual: bool | None = None):
         self.text = text  # newline-normalized text, None for binaries
         self.raw_lines = raw_lines  # the text's lines (for diffs)
-        self.lines = lines  # ws-stripped non-blank lines
+        self.lines = lines  # ws-stripped non-blank lines (not kept by text_view: ``hashes`` stand for them)
         self.hashes = hashes  # per entry of ``lines`` (or binary chunk)
         self.informative = informative
         self.category = category  # per line: "comment" | "import" | "code"
         self.data = data
+        self.textual = text is not None if textual is None else textual
 
     @property
     def is_text(self) -> bool:
-        return self.text is not None
+        return self.textual
+
+    @property
+    def hashes_only(self) -> bool:
+        """An indexed content whose bytes the index does not keep (over BODY_MAX_BYTES): only
+        its line (or chunk) hashes can be compared; no tokens, no diff, no byte patch."""
+        return self.textual and self.text is None
 
     @cached_property
     def _tokenized(self) -> tuple[np.ndarray, np.ndarray]:
@@ -63,9 +78,7 @@ class View:
         view lives in the scan's cache; ``tokens`` recomputes them for the rare caller)."""
         if self.text is None:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-        toks, shape_lines = T.tokens_and_shape_lines(self.text)
-        hashes = T.token_hashes(toks + shape_lines)  # one hashing pass: the same per-item hashes
-        return hashes[: len(toks)], hashes[len(toks) :]
+        return T.token_and_shape_hashes(self.text)  # hashed in batches: no list of every token
 
     @property
     def tokens(self) -> list[str]:
@@ -80,7 +93,11 @@ class View:
     def token_shingles(self) -> np.ndarray:
         """Distinct token 5-gram hashes, sorted (uint32)."""
         hashes = self._tokenized[0]
-        return distinct(T.shingle_hashes(hashes, 5)) if len(hashes) else np.zeros(0, dtype=np.uint32)
+        if not len(hashes):
+            return np.zeros(0, dtype=np.uint32)
+        step = SHINGLE_PIECE  # pieces overlap by 4 tokens: every 5-gram is in one of them
+        return distinct(np.concatenate([distinct(T.shingle_hashes(hashes[i : i + step + 4], 5))
+                                        for i in range(0, max(1, len(hashes) - 4), step)]))
 
     @cached_property
     def code_mask(self) -> np.ndarray:
@@ -125,18 +142,33 @@ def _bracket_balance(line: str) -> int:
     return line.count("(") + line.count("{") - line.count(")") - line.count("}")
 
 
-def text_view(text: str, data: bytes = b"", line_hashes: np.ndarray | None = None) -> View:
+def text_view(text: str, data: bytes = b"", line_hashes: np.ndarray | None = None,
+              informative: np.ndarray | None = None) -> View:
     """``line_hashes``: the content's line hashes when already known (an indexed content's
-    ``lines``: the same function of the same lines), else computed here."""
+    ``lines``, a dropped file's fingerprint: the same function of the same lines), else
+    computed here; ``informative`` likewise (a fingerprint's)."""
     norm = T.normalize_newlines(text)
     raw = norm.split("\n")
-    lines = T.ws_lines(norm)
     cats = categories(raw)
+    known = line_hashes is not None and informative is not None and len(line_hashes) == len(informative)
+    if known and len(cats) == len(line_hashes):  # the lines need not be made again
+        return View(norm, raw, [], line_hashes, informative, cats, data)
+    lines = T.ws_lines(norm)
     if len(cats) != len(lines):  # a line of only exotic whitespace: fall back to "all code"
         cats = ["code"] * len(lines)
     if line_hashes is None or len(line_hashes) != len(lines):
         line_hashes = T.line_hashes(lines)
-    return View(norm, raw, lines, line_hashes, T.informative(lines), cats, data)
+    informative = T.informative(lines)
+    del lines  # the hashes stand for them from here on (a large file's lines would be kept twice)
+    return View(norm, raw, [], line_hashes, informative, cats, data)
+
+
+def hashes_view(kind: str, hashes: np.ndarray) -> View:
+    """The view of an indexed content kept without its bytes: its stored line (text) or chunk
+    (binary) hashes, every line counted as informative code (the line frequencies still weigh
+    boilerplate down)."""
+    n = len(hashes)
+    return View(None, [], [], hashes, np.ones(n, dtype=bool), ["code"] * n, b"", textual=kind == "text")
 
 
 def binary_view(data: bytes) -> View:
@@ -183,7 +215,7 @@ def _weights(view: View, weight: WeightFn) -> np.ndarray:
 def compare(d: View, c: View, weight: WeightFn) -> Comparison:
     # Longest-common-subsequence alignment of the line hashes (bit-parallel, C++): linear-ish
     # even for files of tens of thousands of lines, where difflib is quadratic.
-    blocks = LCSseq.opcodes(d.hashes.tolist(), c.hashes.tolist()).as_matching_blocks()
+    blocks = matching_blocks(d.hashes, c.hashes)  # bounded memory for very long files (align.py)
     md = np.zeros(len(d.hashes), dtype=bool)
     mc = np.zeros(len(c.hashes), dtype=bool)
     for a, b, n in blocks:
@@ -199,7 +231,9 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
     code_drop = matched_code / float(wd[code].sum()) if wd[code].sum() > 0 else 0.0
     code_source = float(wc[mc & ccode].sum() / wc[ccode].sum()) if wc[ccode].sum() > 0 else 0.0
     tc = shape = None
-    if d.is_text and c.is_text and not (cd >= SETTLED_BY_LINES and matched_code >= 2.0):
+    if (d.is_text and c.is_text and not (cd >= SETTLED_BY_LINES and matched_code >= 2.0)
+            and d.text is not None and c.text is not None
+            and max(len(d.text), len(c.text)) <= TOKEN_FIGURES_MAX_CHARS):
         ds = d.token_shingles
         tc = len(np.intersect1d(ds, c.token_shingles, assume_unique=True)) / len(ds) if len(ds) else 0.0
         shape = 0.0
@@ -207,7 +241,7 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
             shape = float(LCSseq.normalized_similarity(d.shape_hashes.tolist(), c.shape_hashes.tolist()))
     n_match = int(md.sum())
     run_past = 0.0
-    if d.is_text and c.is_text and ccode.any():
+    if d.is_text and c.is_text and not c.hashes_only and ccode.any():
         pe = int(np.argmax(ccode))  # the candidate's first code line: where its prologue ends
         for _a, b, n in blocks:
             if b < pe < b + n:
@@ -232,10 +266,10 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
 
 def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:
     """Unified-diff hunks (source -> drop) from an LCS alignment of the lines, capped for the report."""
-    if not d.is_text or not c.is_text:
+    if not d.is_text or not c.is_text or c.hashes_only:
         return []
     a, b = c.raw_lines, d.raw_lines
-    ops = [op for op in LCSseq.opcodes(a, b) if op.tag != "equal"]
+    ops = [op for op in opcodes(a, b) if op.tag != "equal"]
     # Group changes whose context windows touch into one hunk, as unified diff does.
     groups: list[list] = []
     for op in ops:
@@ -269,8 +303,17 @@ def added_lines(d: View, c: View) -> list[tuple[int, str]]:
     """Lines of the drop file that its internal source does not have: (1-based line number, text)."""
     if not d.is_text or not c.is_text:
         return []
+    if c.hashes_only:  # the source's text is not kept: its whitespace-free lines are, as hashes
+        nonblank = [i for i, line in enumerate(d.raw_lines) if line.strip()]
+        if len(nonblank) != len(d.hashes):
+            return []
+        out = []
+        for op in opcodes(c.hashes, d.hashes):
+            if op.tag in ("insert", "replace"):
+                out.extend((nonblank[i] + 1, d.raw_lines[nonblank[i]]) for i in range(op.dest_start, op.dest_end))
+        return out
     out: list[tuple[int, str]] = []
-    for op in LCSseq.opcodes(c.raw_lines, d.raw_lines):
+    for op in opcodes(c.raw_lines, d.raw_lines):
         if op.tag in ("insert", "replace"):
             out.extend((i + 1, d.raw_lines[i]) for i in range(op.dest_start, op.dest_end))
     return out
@@ -296,7 +339,9 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
         if cmp.byte_diff is not None:
             kinds.append("byte-patched")
         return kinds or ["binary-modified"]
-    if d.lines == c.lines:
+    if np.array_equal(d.hashes, c.hashes):  # the same whitespace-stripped lines
+        if c.hashes_only:
+            return ["format-only"]
         ds, cs = _surface(d.data), _surface(c.data)
         if ds[0] != cs[0]:
             kinds.append("encoding")  # a byte order mark added or removed, UTF-16, a legacy code page
@@ -310,7 +355,7 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
             kinds.append("reindented")
         return ["format-only", *kinds]
     # Views keep token hashes, not strings: the strings are recomputed only when the counts agree.
-    if len(d._tokenized[0]) == len(c._tokenized[0]):
+    if not c.hashes_only and len(d._tokenized[0]) == len(c._tokenized[0]):
         dt, ct = d.tokens, c.tokens
         if dt == ct:
             return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.classify import Scored
-from triage.compare import Comparison, View, binary_view, compare, text_view
+from triage.compare import Comparison, View, WeightFn, binary_view, compare, hashes_view, text_view
 from triage.fingerprint import Fingerprint
 from triage.fingerprint.filetype import decode
-from triage.fingerprint.minhash import band_keys
+from triage.fingerprint.minhash import band_keys, distinct
 from triage.inventory.store import Store
 
 # Lines held by more internal paths than this are boilerplate and do not nominate candidates.
@@ -102,6 +102,9 @@ class ViewCache:
         """``store.line_df`` of these hashes (the lines held at 2+ paths), remembering every
         answer for the next files: boilerplate and the same candidates' lines come back."""
         missing = [h for h in hashes if h not in self.df]
+        if len(missing) > DF_CACHE_ENTRIES:  # one very long file: ask, remember nothing
+            found = store.line_df(missing)
+            return {h: n for h in hashes if (n := self.df.get(h) or found.get(h, 1)) != 1}
         if len(self.df) + len(missing) > DF_CACHE_ENTRIES:
             self.df.clear()
             missing = list(hashes)
@@ -121,7 +124,10 @@ class ViewCache:
                 missing.append(cid)
         for cid, row in store.content_rows(missing).items():
             stored = np.frombuffer(row["lines"], dtype="<u4").astype(np.uint32) if row["lines"] else None
-            view = view_of(row["body"], row["kind"], stored) if row["body"] is not None else None
+            if row["body"] is not None:
+                view = view_of(row["body"], row["kind"], stored)
+            else:  # too large for the index to keep its bytes: compared by its hashes
+                view = hashes_view(row["kind"], stored) if stored is not None and len(stored) else None
             out[cid] = (row, view)
             self.items[cid] = out[cid]
             self.used += _footprint(row)
@@ -161,12 +167,13 @@ def line_weight(df: dict[int, int]):
     return weight
 
 
-def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None) -> View | None:
+def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None,
+            informative: np.ndarray | None = None) -> View | None:
     if kind == "text":
         dec = decode(data)
         if dec is None:
             return None
-        return text_view(dec[0], data, line_hashes)
+        return text_view(dec[0], data, line_hashes, informative)
     if kind == "binary":
         return binary_view(data)
     return None
@@ -230,22 +237,24 @@ def find_candidates(store: Store, fp: Fingerprint, internal_path: str | None,
 def match(store: Store, fp: Fingerprint, data: bytes, internal_path: str | None,
           cache: ViewCache | None = None) -> Matched | None:
     """Compare a dropped file with its candidates (None when it cannot be analysed as text or bytes)."""
-    dview = view_of(data, fp.kind)
+    text = fp.kind == "text"  # the fingerprint's line hashes are the view's: not computed twice
+    dview = view_of(data, fp.kind, fp.lines if text else None, fp.informative if text else None)
     if dview is None:
         return None
     cache = cache or ViewCache()
     cids = find_candidates(store, fp, internal_path, cache)
     got = cache.get(store, cids)
     rows = {cid: row for cid, (row, _v) in got.items()}
-    hashes = set(dview.hashes.tolist())
     views: dict[int, View] = {}
     for cid in cids:
         row, v = got.get(cid, (None, None))
-        if row is None or v is None or (row["kind"] == "text") != (fp.kind == "text"):
+        if row is None or v is None or (row["kind"] == "text") != text:
             continue
         views[cid] = v
-        hashes.update(v.hashes.tolist())
-    weight = line_weight(cache.line_df(store, hashes)) if fp.kind == "text" else (lambda h: np.ones(len(h)))
+    weight: WeightFn = lambda h: np.ones(len(h))  # noqa: E731
+    if text:
+        hashes = distinct(np.concatenate([dview.hashes, *(v.hashes for v in views.values())]))
+        weight = line_weight(cache.line_df(store, hashes.tolist()))
     occ = store.occurrences(views)
     scored: list[Scored] = []
     for cid, v in views.items():

@@ -458,6 +458,9 @@ def _fuzzy_finding(store: Store, p: _Pending, ip: str, cache: ViewCache,
             for rec in match_recs:
                 rec["blob"] = row["git_oid"]
             kinds = change_kinds(m.drop_view, m.views[s.key], s.cmp)
+            if m.views[s.key].hashes_only:
+                ev["notes"].append(f"internal source {row['git_oid'] or row['sha256'][:12]} is larger than the index"
+                                   " keeps bytes for: compared by its line hashes, no diff shown")
             sources.append({
                 "sha256": row["sha256"], "blob": row["git_oid"], "occurrences": match_recs,
                 "similarity": _similarity(fp, row, s.cmp),

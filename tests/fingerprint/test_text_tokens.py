@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,3 +72,15 @@ def test_ws_lines_drop_exactly_the_regex_whitespace(src: str):
     norm = text.normalize_newlines(src)
     expected = [sq for sq in (_WS_RE.sub("", line) for line in norm.split("\n")) if sq]
     assert text.ws_lines(norm) == expected
+
+
+def test_batched_token_hashes_equal_whole_lists(monkeypatch):
+    """Hashing tokens and shape lines in batches gives the hashes of the whole lists."""
+    from triage.fingerprint import text as T
+
+    src = "\n".join(f"def f{i}(x, y='s{i}'):  # c\n    return x + {i} * y /* z */" for i in range(300))
+    toks, lines = T.tokens_and_shape_lines(src)
+    monkeypatch.setattr(T, "HASH_BATCH", 7)
+    th, sh = T.token_and_shape_hashes(src)
+    assert np.array_equal(th, T.token_hashes(toks)) and np.array_equal(sh, T.token_hashes(lines))
+    assert len(th) == len(toks) > 3000

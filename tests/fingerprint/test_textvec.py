@@ -114,3 +114,60 @@ def test_documented_token_differences():
     assert textvec.features(b"1$x").tokens.tolist() == text.token_hashes(["1$x"]).tolist()
     assert textvec.features("éa".encode()).tokens.tolist() == text.token_hashes(["éa"]).tolist()
 
+
+
+def _one_prefix(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    return textvec._mixed(textvec._prefix(x), starts.astype(np.int64), ends.astype(np.int64))
+
+
+@pytest.mark.parametrize("group", [64, 4096, 1 << 22])
+def test_grouped_segment_hashes_equal_one_prefix(monkeypatch, group: int):
+    """Hashing segments group by group (bounded memory) gives the hashes of one prefix over the
+    whole content: short segments, a segment longer than a group, one longer than a power-table
+    block (1 MiB), and segments at the end."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 256, size=3 * (1 << 20) + 12345, dtype=np.uint8)
+    cuts = np.sort(rng.choice(np.arange(1, 600_000), size=5_000, replace=False))
+    long_end = 600_000 + (1 << 20) + 777  # a 1 MiB+ segment after the short ones
+    bounds = np.concatenate([[0], cuts, [600_000, long_end, len(x) - 5, len(x)]])
+    starts, ends = bounds[:-1], bounds[1:]
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    starts = starts + (np.arange(len(starts)) % 3 == 0)  # gaps between some segments (tokens)
+    monkeypatch.setattr(textvec, "GROUP_BYTES", group)
+    assert np.array_equal(textvec.segment_hashes64(x, starts, ends), _one_prefix(x, starts, ends))
+    lone = np.array([5]), np.array([len(x) - 3])  # one segment across the whole content
+    assert np.array_equal(textvec.segment_hashes64(x, *lone), _one_prefix(x, *lone))
+
+
+_CODEISH = st.text(alphabet=st.sampled_from(list("ab1 \n\n\n'\"`#/*.-<!>\\x")), max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CODEISH)
+def test_pieces_give_the_hashes_of_one_pass(t: str):
+    """Texts analysed in pieces (cut at line feeds outside strings and comments) give exactly
+    the lines, tokens and shapes of one pass, whatever strings or comments span lines."""
+    whole = textvec.features(t.encode())
+    saved = textvec.PIECE_BYTES
+    try:
+        textvec.PIECE_BYTES = 7
+        pieces = textvec.features(t.encode())
+    finally:
+        textvec.PIECE_BYTES = saved
+    for f in whole.__dataclass_fields__:
+        a, b = getattr(pieces, f), getattr(whole, f)
+        assert np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b, f"{f} of {t!r}"
+
+
+def test_long_text_in_pieces_and_signature_in_pieces(monkeypatch):
+    import triage.fingerprint as F
+
+    src = "\n".join(f"x{i} = f(`a\n{i}`) /* c\n */ + 'q{i % 7}'  # n" for i in range(20_000)).encode()
+    whole = fingerprint(src)
+    monkeypatch.setattr(textvec, "PIECE_BYTES", 4096)
+    monkeypatch.setattr(F, "SHINGLE_PIECE", 1000)
+    pieces = fingerprint(src)
+    for f in ("lines", "informative", "sig_tokens", "sig_shapes"):
+        assert np.array_equal(getattr(pieces, f), getattr(whole, f)), f
+    assert (pieces.norm_sha256, pieces.ws_sha256) == (whole.norm_sha256, whole.ws_sha256)

@@ -119,13 +119,29 @@ def fingerprint(data: bytes | Spilled, mime: str | None = None, *, type_text: bo
     if mime is None and type_text:
         mime = mime_type(data)
     tf = textvec.features(_utf8(data, content, encoding), content)
+    del content
     return Fingerprint(
         sha, oid, size, mime or "", "text", encoding=encoding,
         norm_sha256=tf.norm_sha256, ws_sha256=tf.ws_sha256, lines=tf.lines, informative=tf.informative,
-        sig_tokens=minhash.signature(text.shingle_hashes(tf.tokens, TOKEN_K)),
-        sig_shapes=minhash.signature(text.shingle_hashes(tf.shapes, SHAPE_K)),
+        sig_tokens=shingle_signature(tf.tokens, TOKEN_K), sig_shapes=shingle_signature(tf.shapes, SHAPE_K),
         tlsh=binary.tlsh_digest(data),
     )
+
+
+# Tokens whose shingles are sketched at a time: a signature is a minimum, so the minimum of the
+# pieces' signatures is the whole's, and a long text's shingles never exist at once.
+SHINGLE_PIECE = 1 << 20
+
+
+def shingle_signature(items: np.ndarray, k: int) -> np.ndarray:
+    """MinHash signature of the ``k``-shingles of ``items`` (token or shape hashes)."""
+    if len(items) <= SHINGLE_PIECE:
+        return minhash.signature(text.shingle_hashes(items, k))
+    sig = None
+    for i in range(0, len(items) - k + 1, SHINGLE_PIECE):
+        part = minhash.signature(text.shingle_hashes(items[i : i + SHINGLE_PIECE + k - 1], k))
+        sig = part if sig is None else np.minimum(sig, part)
+    return sig
 
 
 def _spilled(sp: Spilled, mime: str | None) -> Fingerprint:

@@ -19,7 +19,7 @@ tokenizer differs from the regex below only where ``textvec`` documents it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -130,16 +130,42 @@ def _str_com_split(text: str) -> list[str]:
     return parts
 
 
-def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
+# Token and shape-line strings hashed per this many tokens (``token_and_shape_hashes``): a large
+# file's millions of token strings never exist at once.
+HASH_BATCH = 1 << 16
+
+
+def token_and_shape_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """``token_hashes`` of ``tokens_and_shape_lines(text)``, both lists hashed in batches."""
+    tok_parts: list[np.ndarray] = []
+    shape_parts: list[np.ndarray] = []
+
+    def sink(toks: list[str], lines: list[str]) -> None:
+        tok_parts.append(hash_strings(toks))
+        shape_parts.append(hash_strings(lines))
+
+    tokens_and_shape_lines(text, sink)
+    if not tok_parts:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+    return np.concatenate(tok_parts), np.concatenate(shape_parts)
+
+
+def tokens_and_shape_lines(text: str, sink: Callable[[list[str], list[str]], None] | None = None,
+                           ) -> tuple[list[str], list[str]]:
     """One pass: the token stream (comments dropped) and, per line holding tokens, its shape.
 
     The same tokens as ``tokens`` (``_TOKEN_RE``); a newline between two tokens ends a shape line.
+    With ``sink``, the lists are handed over and emptied every ``HASH_BATCH`` tokens or so, and
+    at the end (empty lists are returned).
     """
     toks: list[str] = []
     lines: list[str] = []
     current: list[str] = []
     keywords = KEYWORDS
     for i, part in enumerate(_str_com_split(text)):
+        if sink is not None and len(toks) >= HASH_BATCH:
+            sink(toks, lines)
+            toks, lines = [], []
         if i % 2:  # a string or a comment
             if part[0] in "\"'`":
                 toks.append(part)
@@ -161,6 +187,9 @@ def tokens_and_shape_lines(text: str) -> tuple[list[str], list[str]]:
                 current.append(tok)
     if current:
         lines.append(" ".join(current))
+    if sink is not None:
+        sink(toks, lines)
+        return [], []
     return toks, lines
 
 
@@ -179,7 +208,8 @@ def shingle_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
     h = hashes.astype(np.uint64)
     acc = np.zeros(n - k + 1, dtype=np.uint64)
     mult = np.uint64(0x9E3779B97F4A7C15)
-    for j in range(k):
-        acc = acc * mult + h[j : n - k + 1 + j]
+    for j in range(k):  # in place: no temporary of the whole array per step
+        acc *= mult
+        acc += h[j : n - k + 1 + j]
     acc ^= acc >> np.uint64(29)
     return (acc & np.uint64(0xFFFFFFFF)).astype(np.uint32)

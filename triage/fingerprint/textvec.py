@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,11 +108,52 @@ def _top32(h: np.ndarray) -> np.ndarray:
     return (h >> np.uint64(32)).astype(np.uint32)
 
 
+# Segments are hashed in groups spanning at most this many bytes: a prefix array costs 8 bytes
+# per byte it spans, so a 64 MB text needs 32 MB of it at a time instead of 512 MB. The hash of a
+# segment does not depend on where the prefix starts (it is multiplied by P^-start).
+GROUP_BYTES = 1 << 22
+
+
+def _long_segment(x: np.ndarray) -> np.uint64:
+    """sum x_j * P^j mod 2^64 over a whole array, one block of the power table at a time."""
+    acc, scale = 0, 1
+    for bs in range(0, len(x), _BLOCK):
+        m = min(_BLOCK, len(x) - bs)
+        part = int(np.sum(x[bs : bs + m] * _POW[:m], dtype=np.uint64))  # wraps mod 2^64, as intended
+        acc = (acc + part * scale) & _M64
+        scale = scale * _P_BLOCK & _M64
+    return np.uint64(acc)
+
+
+def segment_hashes64(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hashes of the byte segments ``x[starts[i]:ends[i]]`` (uint8 ``x``): in order and
+    not overlapping (lines, tokens, joined strings), else through one prefix of the whole."""
+    starts, ends = starts.astype(np.int64), ends.astype(np.int64)
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if len(x) <= GROUP_BYTES or (n > 1 and ((starts[1:] < ends[:-1]).any() or (ends < starts).any())):
+        return _mixed(_prefix(x), starts, ends)
+    out = np.empty(n, dtype=np.uint64)
+    i = 0
+    while i < n:
+        base = int(starts[i])
+        j = max(i + 1, int(np.searchsorted(ends, base + GROUP_BYTES, side="right")))
+        top = int(ends[j - 1])
+        if j == i + 1 and top - base > GROUP_BYTES:  # one segment longer than a group
+            h = np.array([_long_segment(x[base:top])], dtype=np.uint64)
+            out[i] = _fmix64(h ^ (np.array([top - base], dtype=np.uint64) * _LEN_SALT))[0]
+        else:
+            out[i:j] = _mixed(_prefix(x[base:top]), starts[i:j] - base, ends[i:j] - base)
+        i = j
+    return out
+
+
 def segment_hashes(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """32-bit hashes of the byte segments ``x[starts[i]:ends[i]]`` (uint8 ``x``)."""
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    return _top32(_mixed(_prefix(x), starts.astype(np.int64), ends.astype(np.int64)))
+    return _top32(segment_hashes64(x, starts, ends))
 
 
 def hash_strings(items: list[str]) -> np.ndarray:
@@ -273,14 +315,49 @@ def _normalize(buf: bytes) -> bytes:
     return _strip_trailing(buf).rstrip(b"\n")
 
 
+# Texts are analysed in pieces of about this many bytes, cut at line feeds where no string or
+# comment spans them (tokens) or anywhere (lines): the same hashes as one pass, with memory
+# bounded by the piece instead of the text (~25 bytes of arrays per byte analysed).
+PIECE_BYTES = 1 << 22
+
+
+def _line_cuts(norm: bytes, ok: Callable[[int], int] | None = None) -> list[int]:
+    """Piece boundaries: 0, the first acceptable line feed after every PIECE_BYTES, len(norm).
+    ``ok(pos)`` returns ``pos`` when a line feed at ``pos`` may be cut, else where to look next."""
+    cuts, n = [0], len(norm)
+    while n - cuts[-1] > PIECE_BYTES:
+        at = norm.find(b"\n", cuts[-1] + PIECE_BYTES)
+        while at != -1 and ok is not None and ok(at) != at:
+            at = norm.find(b"\n", ok(at))
+        if at == -1:
+            break
+        cuts.append(at + 1)
+    return [*cuts, n]
+
+
 def _ws_lines(norm: bytes) -> tuple[str, np.ndarray, np.ndarray]:
     """ws_sha256, line hashes and informative mask of newline-normalized bytes."""
+    cuts = _line_cuts(norm)
+    sha = hashlib.sha256()
+    hashes, informative = [], []
+    for lo, hi in zip(cuts, cuts[1:]):
+        joined, h, inf = _ws_piece(norm[lo:hi])
+        if len(h):
+            if hashes and any(len(x) for x in hashes):
+                sha.update(b"\n")
+            sha.update(joined)
+        hashes.append(h)
+        informative.append(inf)
+    return sha.hexdigest(), np.concatenate(hashes), np.concatenate(informative)
+
+
+def _ws_piece(norm: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The joined whitespace-stripped lines of a piece, their hashes and informative mask."""
     # Blanks removed, lines kept: bytes.split() then cuts at the line feeds and drops blank lines.
     lines = norm.translate(None, _WS_BYTES).split()
     joined = b"\n".join(lines)
-    ws_sha = hashlib.sha256(joined).hexdigest()
     if not lines:
-        return ws_sha, np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool)
+        return joined, np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool)
     lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     ends = np.cumsum(lens + 1) - 1
     starts = ends - lens
@@ -291,7 +368,7 @@ def _ws_lines(norm: bytes) -> tuple[str, np.ndarray, np.ndarray]:
         lead = np.zeros(len(arr) + 1, dtype=np.int64)
         np.cumsum(~_CONT[arr], out=lead[1:])
         chars = lead[ends] - lead[starts]
-    return ws_sha, segment_hashes(arr, starts, ends), chars >= MIN_INFORMATIVE_LINE
+    return joined, segment_hashes(arr, starts, ends), chars >= MIN_INFORMATIVE_LINE
 
 
 # -- tokens ------------------------------------------------------------------------------------------
@@ -323,20 +400,49 @@ def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     empty = np.zeros(0, dtype=np.uint32)
     if len(a) == 0:
         return empty, empty
-    cls = _CLASS[a]
-    # Starts that cannot match are masked first: a crafted file of them would cost starts x size.
+    # Strings and comments of the whole text first (one C-level split). Starts that cannot match
+    # are masked first: a crafted file of them would cost starts x size.
     parts = _STR_COM_RE.split(masked(raw, MAX_STRING_UNITS, runs=True))
-    str_starts = np.zeros(0, dtype=np.int64)
-    if len(parts) > 1:
-        lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        m_starts = (np.cumsum(lens) - lens)[1::2]
-        is_str = _QUOTES[a[m_starts]]
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    del parts
+    bounds = np.concatenate([[0], np.cumsum(lens)])  # part p spans bounds[p]:bounds[p + 1]
+    kind = np.zeros(len(lens), dtype=np.uint8)
+    if len(lens) > 1:
+        is_str = _QUOTES[a[bounds[1:-1:2]]]
         # Bytes of a string take the string class, bytes of a comment separate tokens.
-        kind = np.zeros(len(parts), dtype=np.uint8)
         kind[1::2] = np.where(is_str, _C_STR, _C_SEP + 16)
+
+    def in_code(pos: int) -> int:
+        """``pos`` when it lies in code (not in a string or comment), else that match's end."""
+        p = int(np.searchsorted(bounds, pos, side="right")) - 1
+        return pos if p % 2 == 0 else int(bounds[p + 1])
+
+    cuts = _line_cuts(raw, in_code) if len(a) > PIECE_BYTES else [0, len(a)]
+    toks, shapes = [], []
+    for lo, hi in zip(cuts, cuts[1:]):
+        p0 = int(np.searchsorted(bounds, lo, side="right")) - 1
+        p1 = int(np.searchsorted(bounds, hi, side="left"))
+        piece_lens = np.diff(np.clip(bounds[p0 : p1 + 1], lo, hi))
+        t, sh = _piece_tokens(a[lo:hi], kind[p0:p1], piece_lens)
+        toks.append(t)
+        shapes.append(sh)
+    return np.concatenate(toks), np.concatenate(shapes)
+
+
+def _piece_tokens(a: np.ndarray, kind: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token and shape hashes of a piece cut at a line feed in code; ``kind`` and ``lens``:
+    the string/comment class and length of each part of the split within the piece."""
+    empty = np.zeros(0, dtype=np.uint32)
+    if len(a) == 0:
+        return empty, empty
+    cls = _CLASS[a]
+    str_starts = np.zeros(0, dtype=np.int64)
+    if kind.any():
         per_byte = np.repeat(kind, lens)
         np.copyto(cls, per_byte & 15, where=per_byte != 0)
-        str_starts = m_starts[is_str]
+        del per_byte
+        first = np.cumsum(lens) - lens
+        str_starts = first[(kind == _C_STR) & (lens > 0)]
     word = (cls == _C_WORD) | (cls == _C_DIGIT)
     dot = cls == _C_DOT
     part_start = word & ~_shift_right(word)
@@ -348,10 +454,12 @@ def _tokens(raw: bytes, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(t_starts) == 0:
         return empty, empty
     t_ends = np.flatnonzero(is_tok & ~(_shift_left(is_tok) & ~_shift_left(starts_mask))) + 1
-    h64 = _mixed(_prefix(a), t_starts, t_ends)
-    toks = _top32(h64)
     first_cls = cls[t_starts]
     is_num = num[t_starts]
+    del cls, word, dot, part_start, num, starts_mask, is_tok  # per byte: free before the hashing
+    h64 = segment_hashes64(a, t_starts, t_ends)
+    del t_starts, t_ends
+    toks = _top32(h64)
     abstract = (first_cls == _C_WORD) & ~is_num & (_KEYWORD_TABLE[h64 >> _KEYWORD_SHIFT] != h64)
     shapes = toks.copy()
     shapes[abstract] = _SYMBOLS[0]

@@ -18,7 +18,7 @@ from triage.fingerprint.minhash import band_keys, distinct, to_bytes
 
 # Contents up to this size keep their bytes (zlib) in the index, so that a scan can show what
 # changed without the source repository at hand. Larger ones keep fingerprints only.
-BODY_MAX_BYTES = 2 * 1024 * 1024
+BODY_MAX_BYTES = 16 * 1024 * 1024
 # zlib level of kept bodies: level 1 is 2x faster than the default 6 for 23% more bytes (pygments:
 # 0.30 s and 9.6 MB against 0.63 s and 7.8 MB), and any level reads back the same.
 BODY_ZLIB_LEVEL = 1
