@@ -116,10 +116,8 @@ def _same_run(x: np.ndarray, y: np.ndarray) -> int:
 def _anchors(a: np.ndarray, b: np.ndarray) -> list[tuple[int, int]]:
     """Positions (i, j) of values held exactly once by each side, the longest run of them that
     increases in both (patience diff's anchors)."""
-    ua, ia, ca = np.unique(a, return_index=True, return_counts=True)
-    ub, ib, cb = np.unique(b, return_index=True, return_counts=True)
-    ua, ia = ua[ca == 1], ia[ca == 1]
-    ub, ib = ub[cb == 1], ib[cb == 1]
+    ua, ia = _singles(a)
+    ub, ib = _singles(b)
     _, xa, xb = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
     if not len(xa):
         return []
@@ -142,6 +140,19 @@ def _anchors(a: np.ndarray, b: np.ndarray) -> list[tuple[int, int]]:
         chain.append((pa[k], pb[k]))
         k = prev[k]
     return chain[::-1]
+
+
+def _singles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values held exactly once, sorted, with their positions (a sort: np.unique is many times
+    slower on NumPy 2.4)."""
+    order = np.argsort(x, kind="stable")
+    s = x[order]
+    new = np.ones(len(s) + 1, dtype=bool)
+    new[1:-1] = s[1:] != s[:-1]
+    starts = np.flatnonzero(new[:-1])
+    counts = np.diff(np.flatnonzero(new))
+    once = starts[counts == 1]
+    return s[once], order[once]
 
 
 def _merged(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:

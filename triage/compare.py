@@ -45,6 +45,9 @@ SHINGLE_PIECE = 1 << 20
 # tokens cost ~10 bytes per character, and a text this long is compared by its lines alone
 # (the fingerprints of texts up to FUZZY_MAX_BYTES still find its candidates).
 TOKEN_FIGURES_MAX_CHARS = 32 * 1024 * 1024
+# Token-level change kinds (comments, renamed identifiers, constants) are told apart for texts up
+# to this many characters: telling them tokenizes both sides (seconds for 10 MB sources).
+TOKEN_KINDS_MAX_CHARS = 4 * 1024 * 1024
 
 
 class View:
@@ -264,12 +267,21 @@ def compare(d: View, c: View, weight: WeightFn) -> Comparison:
                       run_past, int(ccode.sum()))
 
 
+def raw_opcodes(d: View, c: View) -> list:
+    """Opcodes from the candidate's raw lines to the drop file's, aligned once per pair (the diff
+    and the added lines both need them; a large pair takes seconds)."""
+    memo = d.__dict__.setdefault("_raw_ops", {})
+    if id(c) not in memo:
+        memo[id(c)] = (c, opcodes(c.raw_lines, d.raw_lines))  # c kept: its id stays its own
+    return memo[id(c)][1]
+
+
 def diff_hunks(d: View, c: View, context: int = 1) -> list[dict]:
     """Unified-diff hunks (source -> drop) from an LCS alignment of the lines, capped for the report."""
     if not d.is_text or not c.is_text or c.hashes_only:
         return []
     a, b = c.raw_lines, d.raw_lines
-    ops = [op for op in opcodes(a, b) if op.tag != "equal"]
+    ops = [op for op in raw_opcodes(d, c) if op.tag != "equal"]
     # Group changes whose context windows touch into one hunk, as unified diff does.
     groups: list[list] = []
     for op in ops:
@@ -313,7 +325,7 @@ def added_lines(d: View, c: View) -> list[tuple[int, str]]:
                 out.extend((nonblank[i] + 1, d.raw_lines[nonblank[i]]) for i in range(op.dest_start, op.dest_end))
         return out
     out: list[tuple[int, str]] = []
-    for op in opcodes(c.raw_lines, d.raw_lines):
+    for op in raw_opcodes(d, c):
         if op.tag in ("insert", "replace"):
             out.extend((i + 1, d.raw_lines[i]) for i in range(op.dest_start, op.dest_end))
     return out
@@ -355,7 +367,8 @@ def change_kinds(d: View, c: View, cmp: Comparison) -> list[str]:
             kinds.append("reindented")
         return ["format-only", *kinds]
     # Views keep token hashes, not strings: the strings are recomputed only when the counts agree.
-    if not c.hashes_only and len(d._tokenized[0]) == len(c._tokenized[0]):
+    small = max(len(d.text or ""), len(c.text or "")) <= TOKEN_KINDS_MAX_CHARS
+    if not c.hashes_only and small and len(d._tokenized[0]) == len(c._tokenized[0]):
         dt, ct = d.tokens, c.tokens
         if dt == ct:
             return ["comments-changed" if any(k == "comment" for k in d.category) else "comments-stripped"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from triage import __version__, docscan
 from triage.classify import Decision, decide_fuzzy, evidence_strength
+from triage.align import LCS_CELLS
 from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import Fingerprint, fingerprint
@@ -571,7 +572,9 @@ def closest_version(m, best) -> int | None:
     same = [s for s in m.scored if s.lineage == best.lineage] or [best]
 
     def distance(s) -> tuple[int, int]:
-        raw = Indel.distance(m.views[s.key].raw_lines, m.drop_view.raw_lines) if m.drop_view.is_text else 0
+        a, b = m.views[s.key].raw_lines, m.drop_view.raw_lines
+        small = len(same) > 1 and len(a) * len(b) <= LCS_CELLS  # bit-parallel: len(a) * len(b) / 64 steps
+        raw = Indel.distance(a, b) if m.drop_view.is_text and small else 0
         return (s.cmp.inserted + s.cmp.deleted, raw)
 
     ranked = sorted(same, key=distance)
