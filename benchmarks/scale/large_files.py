@@ -15,7 +15,8 @@ CLI in its own child process whose peak RSS is read from ``getrusage``:
   (expected: altered, the insertion flagged);
 - ``huge``: an unrelated text of ``--huge-mb`` MB in short lines (expected: fabricated);
 - ``one-line``: an unrelated 10 MB single-line text, a minified bundle's shape (fabricated);
-- ``copy``: the large file unchanged (expected: real).
+- ``copy``: the large file unchanged (expected: real);
+- ``binary``: ``--huge-mb`` MB of random bytes (expected: fabricated).
 
 The hostile-drop rules bound a scan's peak memory to 1 GiB whatever the drop holds: each row
 says PASS or FAIL against it.
@@ -70,15 +71,17 @@ def build(work: Path, lines: int, huge_mb: int, seed: int) -> tuple[Path, dict[s
         huge += chunk
         size += sum(len(x) + 1 for x in chunk)
     one_line = " ".join(rng.choice(WORDS) for _ in range(2_600_000))
+    blob = rng.randbytes(huge_mb * 1_000_000)
     drops = {}
     for name, member, text, expect in [
         ("edited", "leak/gen.js", "\n".join(edited) + "\n", "altered"),
         ("huge", "leak/dist/huge.js", "\n".join(huge) + "\n", "fabricated"),
         ("one-line", "leak/dist/bundle.min.js", one_line, "fabricated"),
         ("copy", "leak/gen.js", "\n".join(big) + "\n", "real"),
+        ("binary", "leak/assets/blob.bin", blob, "fabricated"),
     ]:
         path = work / f"{name}.zip"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if isinstance(text, bytes) else zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(member, text)
         drops[name] = (path, member, expect)
     return repo, drops

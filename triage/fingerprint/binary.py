@@ -13,6 +13,10 @@ MIN_CHUNK = 64
 MAX_CHUNK = 4096
 BOUNDARY_BITS = 8  # a boundary where the top 8 mixed bits are zero: 1 in 256 positions
 
+# Window starts whose boundary test runs at a time: ~13 bytes of arrays per byte of a piece,
+# instead of ~40 per byte of the whole content.
+PIECE = 1 << 22
+
 _TABLE = np.random.RandomState(0x7A1A6E).randint(0, 1 << 32, 256, dtype=np.uint64).astype(np.uint32)
 
 
@@ -22,13 +26,8 @@ def chunk_bounds(data: bytes) -> list[int]:
     if n <= MIN_CHUNK:
         return [n] if n else []
     arr = np.frombuffer(data, dtype=np.uint8)
-    vals = _TABLE[arr].astype(np.uint64)
-    csum = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(vals, dtype=np.uint64, out=csum[1:])
-    window = (csum[WINDOW:] - csum[:-WINDOW]) & np.uint64(0xFFFFFFFF)
-    with np.errstate(over="ignore"):
-        mixed = (window * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFF)
-    cand = np.nonzero((mixed >> np.uint64(32 - BOUNDARY_BITS)) == 0)[0] + WINDOW
+    cand = np.concatenate([_candidates(arr, j0, min(j0 + PIECE, n - WINDOW + 1))
+                           for j0 in range(0, n - WINDOW + 1, PIECE)])
     bounds: list[int] = []
     last = 0
     for pos in cand.tolist():
@@ -44,6 +43,18 @@ def chunk_bounds(data: bytes) -> list[int]:
     if last < n:
         bounds.append(n)
     return bounds
+
+
+def _candidates(arr: np.ndarray, j0: int, j1: int) -> np.ndarray:
+    """Chunk boundary candidates ``j + WINDOW`` for window starts ``j0 <= j < j1``: the window's
+    byte values summed mod 2^32, mixed, top bits zero. uint32 arithmetic wraps mod 2^32 as the
+    sums must, and a piece needs only its own bytes and the WINDOW - 1 after it."""
+    vals = _TABLE[arr[j0 : j1 + WINDOW - 1]]
+    csum = np.zeros(len(vals) + 1, dtype=np.uint32)
+    np.cumsum(vals, dtype=np.uint32, out=csum[1:])
+    mixed = csum[WINDOW:] - csum[:-WINDOW]
+    mixed *= np.uint32(0x9E3779B1)
+    return np.flatnonzero((mixed >> np.uint32(32 - BOUNDARY_BITS)) == 0) + (j0 + WINDOW)
 
 
 def chunk_hashes(data: bytes) -> np.ndarray:
