@@ -175,6 +175,41 @@ def test_sources_too_large_to_keep_are_compared_by_their_hashes(repo: Repo, tmp_
     assert v["leak/assets/blob.bin"].verdict is Verdict.ALTERED
 
 
+def test_files_waiting_on_disk_give_the_same_report(inventory, tmp_path: Path, monkeypatch):
+    """Files waiting for the fuzzy stage beyond the memory allowance wait in the scan's work
+    folder (a drop of 25 files of 40 MB held 1 GB): the report is the same, the folder is left
+    empty, and a batch is flushed by its bytes, not only by its count."""
+    import triage.pipeline as P
+    from triage.render.json import render
+
+    v1 = inventory["v1"]
+    drop = zip_bytes({
+        "leak/pkg/io.py": v1["pkg/io.py"].encode(),
+        "leak/pkg/net.py": (v1["pkg/net.py"] + "x = 1\n").encode(),
+        "leak/pkg/new.py": code_file("zzz").encode(),
+        "leak/pkg/data.bin": v1["pkg/data.bin"][:-3] + b"xyz",
+    })
+    (tmp_path / "d.zip").write_bytes(drop)
+    before = render(scan(tmp_path / "d.zip", inventory["db"]))
+    work = tmp_path / "work"
+    work.mkdir()
+    written: list[Path] = []
+    real_write = Path.write_bytes
+
+    def spy(self: Path, data: bytes) -> int:
+        written.append(self)
+        return real_write(self, data)
+
+    monkeypatch.setattr(P, "RETAIN_BYTES", 1)
+    monkeypatch.setattr(P, "BATCH_BYTES", 1)
+    monkeypatch.setattr(Path, "write_bytes", spy)
+    after = render(scan(tmp_path / "d.zip", inventory["db"], P.ScanOptions(workdir=work)))
+    strip = lambda doc: [x for x in doc.splitlines() if "generated_at" not in x]  # noqa: E731
+    assert strip(after) == strip(before)
+    assert len([w for w in written if w.parent == work]) == 3  # all but the exact match waited on disk
+    assert list(work.iterdir()) == []
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

@@ -43,6 +43,11 @@ from triage import weights as wscan
 SCHEMA = "triage-report/1"
 # Members fingerprinted and looked up together (bounds memory: one batch of bytes at a time).
 BATCH = 256
+# ... and flushed sooner when their bytes reach this (256 files of 40 MB would be 10 GB).
+BATCH_BYTES = 64 * 1024 * 1024
+# Bytes of dropped files kept in memory while they wait for the fuzzy stage (which needs the
+# exact matches of the whole drop first); the rest wait in the scan's work folder.
+RETAIN_BYTES = 256 * 1024 * 1024
 # Internal paths listed per matched content in the evidence.
 MAX_MATCH_PATHS = 10
 # Exact matches of contents smaller than this are weak evidence (an empty __init__.py is in
@@ -69,6 +74,19 @@ class _Pending:
     fp: Fingerprint
     index: int  # position in the drop, so the report keeps the drop's order
     exact: list[int] = field(default_factory=list)
+    spill: Path | None = None  # its bytes, waiting in the scan's work folder for the fuzzy stage
+
+    def restore(self) -> None:
+        """Bytes back in memory for the fuzzy stage (from the work folder if they waited there)."""
+        if self.spill is not None:
+            self.member = replace(self.member, data=self.spill.read_bytes())
+
+    def release(self) -> None:
+        """Judged: its bytes are no longer needed."""
+        self.member = replace(self.member, data=b"")
+        if self.spill is not None:
+            self.spill.unlink(missing_ok=True)
+            self.spill = None
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -107,16 +125,28 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     batch: list[_Pending] = []
     n = 0
 
+    retained = 0  # bytes of files waiting in memory for the fuzzy stage
+    batch_bytes = 0
+
     def flush() -> None:
+        nonlocal retained
         shas = store.contents_by("sha256", [p.fp.sha256 for p in batch])
         for p in batch:
             p.exact = shas.get(p.fp.sha256, [])
             if p.exact:
                 exact.append(p)
+                p.release()  # judged by its hashes: the bytes can go
             elif p.fp.weights is not None and p.fp.weights.ok:
                 weighted.append(p)
             else:
                 fuzzy.append(p)
+                size = len(p.member.data)
+                if size and retained + size > RETAIN_BYTES:  # wait on disk, not in memory
+                    p.spill = workdir / f"waiting-{p.index}.bin"
+                    p.spill.write_bytes(p.member.data)
+                    p.member = replace(p.member, data=b"")
+                else:
+                    retained += size
         batch.clear()
 
     repos: list[EmbeddedRepo] = []
@@ -146,8 +176,10 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
             if decoded is not None:
                 hits.extend(ruleset.scan_text(item.path, decoded[0], pending.fp.mime, pending.fp.size))
         batch.append(pending)
-        if len(batch) >= BATCH:
+        batch_bytes += len(pending.member.data)
+        if len(batch) >= BATCH or batch_bytes >= BATCH_BYTES:
             flush()
+            batch_bytes = 0
     if batch:
         flush()
 
@@ -171,27 +203,31 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         progress("fuzzy comparisons", i + 1, len(fuzzy))
         if p.member.path in opened:
             continue  # an archive whose bytes are not internal: judged by its files (below)
-        ip = internal_path(p.member.path, roots)
-        outcome = _document_stage(store, p, ip, texts)
-        if outcome.skipped is not None:
-            skipped.append(outcome.skipped)
-            continue
-        if outcome.finding is not None:
-            finding, source = outcome.finding, outcome.source
-            if outcome.second_opinion:
-                text_finding, text_source = _fuzzy_finding(store, p, ip, cache, ruleset)
-                if text_finding.verdict is Verdict.ALTERED:
-                    text_finding.evidence["document"] = finding.evidence["document"]
-                    finding, source = text_finding, text_source
-        else:
-            finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
-            finding.evidence.update(outcome.evidence)
-        findings[p.member.path] = finding
-        hits.extend(finding.evidence.get("suspicious_insertions", []))
-        if source is not None:
-            pid = store.path_ids_readonly([ip]).get(ip)
-            if pid is not None and source in store.contents_at_paths([ip]).get(ip, set()):
-                placed_fuzzy.append(FileAt(p.member.path, pid, source, via="source"))
+        p.restore()
+        try:
+            ip = internal_path(p.member.path, roots)
+            outcome = _document_stage(store, p, ip, texts)
+            if outcome.skipped is not None:
+                skipped.append(outcome.skipped)
+                continue
+            if outcome.finding is not None:
+                finding, source = outcome.finding, outcome.source
+                if outcome.second_opinion:
+                    text_finding, text_source = _fuzzy_finding(store, p, ip, cache, ruleset)
+                    if text_finding.verdict is Verdict.ALTERED:
+                        text_finding.evidence["document"] = finding.evidence["document"]
+                        finding, source = text_finding, text_source
+            else:
+                finding, source = _fuzzy_finding(store, p, ip, cache, ruleset)
+                finding.evidence.update(outcome.evidence)
+            findings[p.member.path] = finding
+            hits.extend(finding.evidence.get("suspicious_insertions", []))
+            if source is not None:
+                pid = store.path_ids_readonly([ip]).get(ip)
+                if pid is not None and source in store.contents_at_paths([ip]).get(ip, set()):
+                    placed_fuzzy.append(FileAt(p.member.path, pid, source, via="source"))
+        finally:
+            p.release()
 
     dated = set(exact_ids) | {f.content_id for f in placed_fuzzy}
     every_source = options.as_of is not None or bool(weighted)  # tips at a date; checkpoints anywhere
@@ -228,8 +264,12 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     for p in fuzzy:
         if p.member.path in opened:
             ip = internal_path(p.member.path, roots)
-            findings[p.member.path] = (_archive_finding(p, ip, findings, opened, skipped)
-                                       or _fuzzy_finding(store, p, ip, cache, ruleset)[0])
+            finding = _archive_finding(p, ip, findings, opened, skipped)
+            if finding is None:
+                p.restore()
+                finding = _fuzzy_finding(store, p, ip, cache, ruleset)[0]
+            p.release()
+            findings[p.member.path] = finding
 
     # Keep the drop's own order in the report.
     pending = sorted(exact + fuzzy + weighted, key=lambda p: p.index)
