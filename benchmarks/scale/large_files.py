@@ -16,7 +16,9 @@ CLI in its own child process whose peak RSS is read from ``getrusage``:
 - ``huge``: an unrelated text of ``--huge-mb`` MB in short lines (expected: fabricated);
 - ``one-line``: an unrelated 10 MB single-line text, a minified bundle's shape (fabricated);
 - ``copy``: the large file unchanged (expected: real);
-- ``binary``: ``--huge-mb`` MB of random bytes (expected: fabricated).
+- ``binary``: ``--huge-mb`` MB of random bytes (expected: fabricated);
+- ``many``: 12 files of 40 MB of random bytes (480 MB: more than a scan keeps in memory while
+  files wait for the fuzzy stage; the row shows the last file).
 
 The hostile-drop rules bound a scan's peak memory to 1 GiB whatever the drop holds: each row
 says PASS or FAIL against it.
@@ -37,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_BYTES = 1 << 30
+MANY_FILES = 12  # x 40 MB of random bytes
 WORDS = ["var", "function", "return", "if", "else", "for", "x", "y", "z", "a1", "b2", "this", "new", "null",
          "=", "(", ")", "{", "}", ";", "+", "0", "1", "'s'"]
 
@@ -84,6 +87,11 @@ def build(work: Path, lines: int, huge_mb: int, seed: int) -> tuple[Path, dict[s
         with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if isinstance(text, bytes) else zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(member, text)
         drops[name] = (path, member, expect)
+    path = work / "many.zip"  # more waiting bytes than the scan keeps in memory
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(MANY_FILES):
+            zf.writestr(f"leak/assets/part{i:02d}.bin", rng.randbytes(40_000_000))
+    drops["many"] = (path, f"leak/assets/part{MANY_FILES - 1:02d}.bin", "fabricated")
     return repo, drops
 
 
@@ -121,11 +129,11 @@ def main() -> int:
         print(f"large files: internal gen.js {(repo / 'gen.js').stat().st_size / 1e6:.1f} MB"
               f" ({args.lines:,} lines), indexed in {time.perf_counter() - t:.1f} s; peak RSS of each"
               f" scan against {LIMIT_BYTES / 2**30:.0f} GiB\n")
-        print(f"{'drop':10s} {'member MB':>9s} {'wall s':>7s} {'peak MB':>8s}  {'verdict':11s} {'expected':11s}"
+        print(f"{'drop':10s} {'drop MB':>9s} {'wall s':>7s} {'peak MB':>8s}  {'verdict':11s} {'expected':11s}"
               " memory  notes")
         for name, (drop, member, expect) in drops.items():
             with zipfile.ZipFile(drop) as zf:
-                size = zf.getinfo(member).file_size
+                size = sum(i.file_size for i in zf.infolist())
             dt, peak, report = scan(drop, db, work / f"ev-{name}")
             found = {f["path"]: f for f in report["files"]}[member]
             mem_ok = peak < LIMIT_BYTES
