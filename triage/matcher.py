@@ -53,6 +53,10 @@ VIEW_CACHE_BYTES = 256 * 1024 * 1024
 # Line frequencies and band buckets remembered during one scan (~100 bytes a line, ~40 bytes
 # an id in a bucket).
 DF_CACHE_ENTRIES = 300_000
+# A text with more lines than this is compared by its line hashes alone (no diff, no tokens):
+# a view keeps every line, blank ones too, as a Python list (a hostile file of 60M line feeds
+# took 1.3 GB).
+MAX_VIEW_LINES = 2_500_000
 BUCKET_CACHE_IDS = 1_000_000
 
 
@@ -169,6 +173,8 @@ def line_weight(df: dict[int, int]):
 
 def view_of(data: bytes, kind: str, line_hashes: np.ndarray | None = None,
             informative: np.ndarray | None = None) -> View | None:
+    if kind == "text" and line_hashes is not None and data.count(b"\n") > MAX_VIEW_LINES:
+        return hashes_view(kind, line_hashes)  # millions of (blank) lines: ~8 bytes each as a list
     if kind == "text":
         dec = decode(data)
         if dec is None:

@@ -17,6 +17,8 @@ CLI in its own child process whose peak RSS is read from ``getrusage``:
 - ``one-line``: an unrelated 10 MB single-line text, a minified bundle's shape (fabricated);
 - ``copy``: the large file unchanged (expected: real);
 - ``binary``: ``--huge-mb`` MB of random bytes (expected: fabricated);
+- ``blank``: a hostile text of ``--huge-mb`` MB that is all blank lines (a blank before every
+  line feed), stored so that no compression ratio gives it away (fabricated);
 - ``many``: 12 files of 40 MB of random bytes (480 MB: more than a scan keeps in memory while
   files wait for the fuzzy stage; the row shows the last file).
 
@@ -82,9 +84,11 @@ def build(work: Path, lines: int, huge_mb: int, seed: int) -> tuple[Path, dict[s
         ("one-line", "leak/dist/bundle.min.js", one_line, "fabricated"),
         ("copy", "leak/gen.js", "\n".join(big) + "\n", "real"),
         ("binary", "leak/assets/blob.bin", blob, "fabricated"),
+        ("blank", "leak/src/pad.js", "var x = 1;\n" + " \n" * (huge_mb * 500_000) + "var y = 2;\n", "fabricated"),
     ]:
         path = work / f"{name}.zip"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if isinstance(text, bytes) else zipfile.ZIP_DEFLATED) as zf:
+        stored = isinstance(text, bytes) or name == "blank"  # stored: no compression ratio to refuse
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(member, text)
         drops[name] = (path, member, expect)
     path = work / "many.zip"  # more waiting bytes than the scan keeps in memory

@@ -171,3 +171,17 @@ def test_long_text_in_pieces_and_signature_in_pieces(monkeypatch):
     for f in ("lines", "informative", "sig_tokens", "sig_shapes"):
         assert np.array_equal(getattr(pieces, f), getattr(whole, f)), f
     assert (pieces.norm_sha256, pieces.ws_sha256) == (whole.norm_sha256, whole.ws_sha256)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\x0b\x0c\x1c\n\n\n")), max_size=300))
+def test_trailing_blanks_stripped_in_pieces_as_in_one(t: str):
+    raw = t.encode()
+    whole = textvec._normalize(raw)
+    saved = textvec.PIECE_BYTES
+    try:
+        textvec.PIECE_BYTES = 5
+        pieces = textvec._normalize(raw)
+    finally:
+        textvec.PIECE_BYTES = saved
+    assert pieces == whole == text.normalize_newlines(t).encode()

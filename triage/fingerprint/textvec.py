@@ -290,13 +290,28 @@ _WS_BYTES = bytes(np.flatnonzero(_WS).tolist())
 
 
 def _strip_trailing(buf: bytes) -> bytes:
-    """Drop every run of blanks that ends a line (LF-only text)."""
+    """Drop every run of blanks that ends a line (LF-only text), piece by piece (a piece ends
+    with a line feed, so no run crosses it)."""
+    if not buf:
+        return buf
+    a = np.frombuffer(buf, dtype=np.uint8)
+    last = len(a) - 1  # blanks before a line feed at 1..last, or at the very end
+
+    def blank_before_lf(s: int) -> bool:
+        e = min(s + PIECE_BYTES, last)
+        return bool((_WS[a[s:e]] & (a[s + 1 : e + 1] == _LF)).any())
+
+    if not _WS[a[-1]] and not any(blank_before_lf(s) for s in range(0, last, PIECE_BYTES)):
+        return buf  # the common case: no line ends with a blank
+    cuts = _line_cuts(buf)
+    return b"".join(_strip_piece(buf[lo:hi]) for lo, hi in zip(cuts, cuts[1:]))
+
+
+def _strip_piece(buf: bytes) -> bytes:
     if not buf:
         return buf
     a = np.frombuffer(buf, dtype=np.uint8)
     n = len(a)
-    if not _WS[a[-1]] and not _WS[a[np.flatnonzero(a[1:] == _LF)]].any():
-        return buf  # the common case: no line ends with a blank
     ws = _WS[a]
     run_starts = np.flatnonzero(ws & ~_shift_right(ws))
     run_ends = np.flatnonzero(ws & ~_shift_left(ws)) + 1
