@@ -210,6 +210,25 @@ def test_files_waiting_on_disk_give_the_same_report(inventory, tmp_path: Path, m
     assert list(work.iterdir()) == []
 
 
+def test_too_large_to_compare_is_not_called_fabricated(inventory, tmp_path: Path, monkeypatch):
+    """A file over the content-comparison limit with no exact match was called fabricated ("no
+    internal content shares specific lines"), though nothing was compared: it is not triaged
+    (too-large, with its hash); an exact match of the same size is still real."""
+    import triage.fingerprint as F
+    import triage.pipeline as P
+
+    monkeypatch.setattr(F, "FUZZY_MAX_BYTES", 1000)
+    monkeypatch.setattr(P, "FUZZY_MAX_BYTES", 1000)
+    v1 = inventory["v1"]
+    assert len(v1["pkg/io.py"]) > 1000
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"leak/pkg/io.py": v1["pkg/io.py"].encode(),
+                                                "leak/pkg/net.py": (v1["pkg/net.py"] + "x = 1\n").encode()}))
+    report = scan(tmp_path / "d.zip", inventory["db"])
+    assert [(f.path, f.verdict) for f in report.files] == [("leak/pkg/io.py", Verdict.REAL)]
+    [sk] = report.skipped
+    assert sk.path == "leak/pkg/net.py" and sk.reason == "too-large" and "not compared" in sk.detail
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from triage import __version__, docscan
-from triage.classify import Decision, decide_fuzzy, evidence_strength
+from triage import weights as wscan
 from triage.align import LCS_CELLS
+from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
-from triage.fingerprint import Fingerprint, fingerprint
+from triage.fingerprint import FUZZY_MAX_BYTES, Fingerprint, fingerprint
 from triage.fingerprint.binary import tlsh_distance
 from triage.fingerprint.docprint import DocPrint, TablePrint, describe
 from triage.fingerprint.filetype import decode
@@ -35,10 +36,9 @@ from triage.inventory.store import Store
 from triage.matcher import ViewCache, match
 from triage.model import Finding, Member, Report, Skipped, Verdict
 from triage.narrative import summarize
-from triage.read import ARCHIVE_NOTE, EmbeddedRepo, describe_drop, read_drop
+from triage.read import ARCHIVE_NOTE, EmbeddedRepo, describe_drop, read_drop, reasons
 from triage.read.limits import Limits
 from triage.rules import RuleSet
-from triage import weights as wscan
 
 SCHEMA = "triage-report/1"
 # Members fingerprinted and looked up together (bounds memory: one batch of bytes at a time).
@@ -203,6 +203,12 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         progress("fuzzy comparisons", i + 1, len(fuzzy))
         if p.member.path in opened:
             continue  # an archive whose bytes are not internal: judged by its files (below)
+        if p.fp.weights is None and (p.fp.size > FUZZY_MAX_BYTES or p.member.spilled is not None):
+            skipped.append(Skipped(p.member.path, reasons.TOO_LARGE,
+                                   f"{p.fp.size} bytes, over the {FUZZY_MAX_BYTES}-byte limit of comparison by content:"
+                                   f" no internal file has its bytes (sha256 {p.fp.sha256}); not compared further"))
+            p.release()
+            continue
         p.restore()
         try:
             ip = internal_path(p.member.path, roots)
