@@ -146,6 +146,20 @@ def test_mistaken_index_keeps_a_complete_index_usable(indexed: Path, repo: Repo,
     assert res.exit_code == 0, res.stderr
 
 
+def test_out_that_cannot_be_written_fails_before_the_scan(indexed: Path, tmp_path: Path, runner: CliRunner,
+                                                          monkeypatch):
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("a.txt", "hello")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    import triage.pipeline
+
+    monkeypatch.setattr(triage.pipeline, "scan", lambda *a, **k: pytest.fail("scanned before --out was checked"))
+    _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(indexed), "--out", str(afile / "ev")]), 2,
+                    "cannot be written to")
+
+
 def test_scan_of_one_file(indexed: Path, repo: Repo, tmp_path: Path, runner: CliRunner):
     """An e-mail attachment scanned alone: a drop of one file, judged like any other."""
     one = tmp_path / "attachment.py"

@@ -188,13 +188,14 @@ def scan(drop: Path, db: Path | str, out: Path | None, force: bool, sign_key: Pa
     from triage.render import json as rjson
 
     progress = _Progress(quiet)
+    made: list[Path] = []  # folders created for --out: removed again if the run fails
     try:
         names = {"max_member_bytes": "member_bytes", "max_total_bytes": "total_bytes", "max_members": "members",
                  "max_depth": "depth", "max_ratio": "ratio", "max_seconds": "seconds"}
         chosen = {names[k]: v for k, v in limits.items() if v is not None}
         if any(v is not None and v <= 0 for v in chosen.values()):
             raise UsageError("limits must be positive")
-        _check_out(drop, out, force)
+        made = _check_out(drop, out, force)
         if sign_key is not None and not sign_key.is_file():
             raise UsageError(f"--sign-key {sign_key} is not a file")
         when = parse_date(as_of, "--as-of") if as_of else None
@@ -208,16 +209,21 @@ def scan(drop: Path, db: Path | str, out: Path | None, force: bool, sign_key: Pa
         if out is None:
             click.echo(rjson.render(report), nl=False)
         else:
-            out.mkdir(parents=True, exist_ok=True)
-            for fmt in FORMATS:
-                _write(out / f"report.{fmt}", render_as(report, fmt))
-            write_manifest(out, report, drop, sys.argv, started, utc_now(), key=sign_key)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                for fmt in FORMATS:
+                    _write(out / f"report.{fmt}", render_as(report, fmt))
+                write_manifest(out, report, drop, sys.argv, started, utc_now(), key=sign_key)
+            except OSError as exc:  # a full disk, a folder removed meanwhile
+                raise UsageError(f"cannot write the reports to --out {out}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         progress.done()
+        _unmake(made)
         click.echo("triage: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001
         progress.done()
+        _unmake(made)
         _fail(exc)
     s = report.summary
     rotate = sum(1 for h in report.signatures if h.get("action") == "rotate")
@@ -346,10 +352,11 @@ def signatures_test(dirs: tuple[Path, ...]) -> None:
     sys.exit(EXIT_FINDINGS if failures else EXIT_OK)
 
 
-def _check_out(drop: Path, out: Path | None, force: bool) -> None:
-    """Refuse an --out that would write into the drop (evidence) or overwrite earlier reports."""
+def _check_out(drop: Path, out: Path | None, force: bool) -> list[Path]:
+    """Refuse an --out that would write into the drop (evidence), overwrite earlier reports, or
+    cannot be written to; create it, and return the folders created (removed if the run fails)."""
     if out is None:
-        return
+        return []
     d, o = Path(os.path.abspath(drop)), Path(os.path.abspath(out))
     if d.is_dir() and (o == d or d in o.parents):
         raise UsageError(f"--out {out} is inside the drop {drop}: the drop is evidence and is never written to")
@@ -357,6 +364,25 @@ def _check_out(drop: Path, out: Path | None, force: bool) -> None:
         raise UsageError(f"--out {out} exists and is not a folder")
     if not force and (o / "report.json").exists():
         raise UsageError(f"--out {out} already holds a report.json (use --force to overwrite)")
+    made = [p for p in (o, *o.parents) if not p.exists()]  # the folders this run will create
+    try:  # now, not after a long scan: a folder that cannot be made or written to fails at once
+        o.mkdir(parents=True, exist_ok=True)
+        probe = o / ".triage-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        _unmake(made)
+        raise UsageError(f"--out {out} cannot be written to: {exc.strerror or exc}") from None
+    return made
+
+
+def _unmake(made: list[Path]) -> None:
+    """Remove the folders a failed run created for --out (innermost first), if still empty."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 if __name__ == "__main__":  # pragma: no cover
