@@ -94,7 +94,9 @@ def test_scan_bad_inventories(tmp_path: Path, runner: CliRunner):
     _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(junk), "--out", out]), 4, "junk.db")
     (tmp_path / "dir.db").mkdir()
     _one_line_error(runner.invoke(main, ["scan", str(drop), "--db", str(tmp_path / "dir.db"), "--out", out]),
-                    4, "dir.db")
+                    4, "is not a file")
+    _one_line_error(runner.invoke(main, ["index", str(drop), "--db", str(tmp_path / "junk.db" / "sub.db")]),
+                    4, "cannot be created")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "f.txt").write_text("x")

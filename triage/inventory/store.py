@@ -781,6 +781,8 @@ class SQLiteStore(Store):
             store = cls(conn, path, True)
             store._migrate()
         except sqlite3.DatabaseError as exc:
+            if not path.exists():  # nothing there, and nothing could be made
+                raise InventoryError(f"--db {path} cannot be created ({exc})") from None
             raise InventoryError(f"--db {path} is not a triage index ({exc})") from None
         store._check_identity(fresh_ok=True)
         return store
@@ -788,6 +790,8 @@ class SQLiteStore(Store):
     @classmethod
     def open_readonly(cls, path: Path) -> SQLiteStore:
         path = Path(path)
+        if path.exists() and not path.is_file():
+            raise InventoryError(f"--db {path} is not a file (an index is one file: triage index SOURCE --db FILE)")
         if not path.is_file():
             raise InventoryError(f"--db {path} does not exist (build it with: triage index SOURCE --db {path})")
         try:
