@@ -94,7 +94,7 @@ def test_archives_in_the_drop_are_judged_by_their_files(inventory, tmp_path: Pat
     import gzip
 
     v1, repo = inventory["v1"], inventory["repo"]
-    shipped = zip_bytes({"pkg/io.py": v1["pkg/io.py"].encode()})
+    shipped = zip_bytes({"pkg/io.py": v1["pkg/io.py"].encode(), "NOTICE.txt": b"Only in the release archive.\n"})
     repo.commit({"dist/release.zip": shipped}, "ship a release archive")
     db = tmp_path / "inv2.db"
     store = SQLiteStore.create_or_open(db)
@@ -116,6 +116,9 @@ def test_archives_in_the_drop_are_judged_by_their_files(inventory, tmp_path: Pat
     assert inner.evidence["internal_path"] == "pkg/io.py" and inner.evidence["moved"] is False
     assert v["leak/dist/release.zip"].verdict is Verdict.REAL  # exact: not judged through its files
     assert v["leak/dist/release.zip!pkg/io.py"].verdict is Verdict.REAL
+    notice = v["leak/dist/release.zip!NOTICE.txt"]  # indexed only inside the archive: internal too
+    assert notice.verdict is Verdict.REAL
+    assert notice.evidence["inside_internal_archive"]["path"] == "leak/dist/release.zip"
     outer, deeper = v["leak/made_up.zip"], v["leak/made_up.zip!inner.zip"]
     assert outer.verdict is Verdict.FABRICATED and deeper.verdict is Verdict.FABRICATED
     assert outer.evidence["container"]["files"] == 2  # the inner archive counts through its files

@@ -199,8 +199,15 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     placed_fuzzy: list[FileAt] = []
     cache = ViewCache()
     texts = docscan.TextCache()
+    internal_boxes = {p.member.path for p in exact if p.member.path in archives}
+    inherited: list[tuple[_Pending, str]] = []  # files of an internal archive: internal as it is
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
+        box = next(reversed(list(_containers_of(p.member.path, internal_boxes))), None)
+        if box is not None:
+            inherited.append((p, box))
+            p.release()
+            continue
         if p.member.path in opened:
             continue  # an archive whose bytes are not internal: judged by its files (below)
         if p.fp.weights is None and (p.fp.size > FUZZY_MAX_BYTES or p.member.spilled is not None):
@@ -267,8 +274,10 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         progress("weights comparisons", i + 1, len(weighted))
         findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
 
+    for p, box in inherited:
+        findings[p.member.path] = _inherited_finding(p, findings[box], internal_path(p.member.path, roots))
     for p in fuzzy:
-        if p.member.path in opened:
+        if p.member.path in opened and p.member.path not in findings:
             ip = internal_path(p.member.path, roots)
             finding = _archive_finding(p, ip, findings, opened, skipped)
             if finding is None:
@@ -324,6 +333,19 @@ def _containers_of(path: str, archives: set[str]) -> Iterator[str]:
         if path[:at] in archives:
             yield path[:at]
         at = path.find("!", at + 1)
+
+
+def _inherited_finding(p: _Pending, box: Finding, ip: str) -> Finding:
+    """A file inside an archive whose own bytes are internal (a shipped release archive): the
+    index holds the archive, not always each file in it, and a file of internal bytes is
+    internal. It takes the archive's verdict and points at it."""
+    ev: dict[str, Any] = {
+        "kind": p.fp.kind, "git_blob": p.fp.git_oid or None, "internal_path": ip, "notes": list(p.member.notes),
+        "matches": [], "inside_internal_archive": {"path": box.path, "sha256": box.sha256,
+                                                   "matches": box.evidence.get("matches", [])[:3]},
+    }
+    reasons = (f"inside {box.path}, an archive whose bytes equal {box.verdict.value} internal content",)
+    return Finding(p.member.path, p.fp.size, p.fp.sha256, p.fp.mime, box.verdict, box.confidence, reasons, ev)
 
 
 def _archive_finding(p: _Pending, ip: str, findings: dict[str, Finding], opened: set[str],
