@@ -376,8 +376,13 @@ def _archive_finding(p: _Pending, ip: str, findings: dict[str, Finding], opened:
     if derived:
         ev["change_kinds"] = ["repackaged"]
         ev["derived_share"] = round(len(derived) / len(held), 4)
-        reasons = (f"{what}; {len(derived)} of its {len(held)} files derive from internal content"
-                   f" ({listed})",)
+        genuine = counts["real"] + counts["outdated"]
+        if genuine == len(held):
+            reasons = (f"{what}; all {len(held)} files it holds are internal byte for byte ({listed}): a"
+                       " re-packing, or an archive the index knows only by its files",)
+        else:
+            reasons = (f"{what}; {len(derived)} of its {len(held)} files derive from internal content"
+                       f" ({listed})",)
         verdict = Verdict.ALTERED
     else:
         reasons = (f"{what}; none of its {len(held)} files derives from internal content",)
