@@ -232,6 +232,24 @@ def test_too_large_to_compare_is_not_called_fabricated(inventory, tmp_path: Path
     assert sk.path == "leak/pkg/net.py" and sk.reason == "too-large" and "not compared" in sk.detail
 
 
+def test_fabricated_files_in_dependency_folders_are_told_apart(inventory, tmp_path: Path):
+    """A checkout carries its dependencies: files under node_modules or vendor that match nothing
+    internal are still fabricated (not derived from internal content), but the evidence and the
+    narrative say they lie in dependency folders."""
+    (tmp_path / "d.zip").write_bytes(zip_bytes({
+        "leak/node_modules/left-pad/index.js": b"module.exports = function leftPad(s, n, c) { return s; };\n",
+        "leak/vendor/lib/util.go": code_file("vvv").encode(),
+        "leak/pkg/new.py": code_file("zzz").encode(),
+    }))
+    report = scan(tmp_path / "d.zip", inventory["db"])
+    v = _verdicts(report)
+    assert all(f.verdict is Verdict.FABRICATED for f in v.values())
+    assert v["leak/node_modules/left-pad/index.js"].evidence["dependency_folder"] == "node_modules"
+    assert v["leak/vendor/lib/util.go"].evidence["dependency_folder"] == "vendor"
+    assert "dependency_folder" not in v["leak/pkg/new.py"].evidence
+    assert any("2 of them lie in dependency folders" in line for line in report.verdict_text)
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

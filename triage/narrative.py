@@ -64,6 +64,12 @@ def summarize(files: Sequence[Finding], skipped: Sequence[Skipped], snapshot: di
         where = ("at a real internal path" if len(fabricated) == 1 else
                  f"{at_real} of them at {'a real internal path' if at_real == 1 else 'real internal paths'}")
         out.append(line + (f", {where}." if at_real else "."))
+        deps = Counter(f.evidence["dependency_folder"] for f in fabricated if f.evidence.get("dependency_folder"))
+        if deps:
+            n = sum(deps.values())
+            names = ", ".join(name for name, _ in deps.most_common(3))
+            out.append(f"{'It lies' if n == len(fabricated) == 1 else f'{n} of them lie'} in dependency folders"
+                       f" ({names}): most likely third-party code the inventory does not hold, not forgeries.")
     rotate = {(s.get("rule"), s.get("redacted")) for s in signatures if s.get("action") == "rotate"}
     if rotate:
         out.append(f"{_n(len(rotate), 'credential')} in the drop must be rotated now (see Containment).")

@@ -335,6 +335,21 @@ def _containers_of(path: str, archives: set[str]) -> Iterator[str]:
         at = path.find("!", at + 1)
 
 
+# Folders of third-party code that leaked checkouts carry along: a file there that matches no
+# internal content is most likely a dependency the organisation does not index, not a forgery.
+DEPENDENCY_FOLDERS = frozenset({"node_modules", "bower_components", "vendor", "third_party", "third-party",
+                                "site-packages", "dist-packages", ".venv", "venv", "Pods", "Carthage",
+                                ".yarn", ".pnpm-store", "jspm_packages"})
+
+
+def dependency_folder(path: str) -> str | None:
+    """The dependency folder a path lies in (``node_modules``, ``vendor``, ...), if any."""
+    for part in path.replace("!", "/").split("/")[:-1]:
+        if part in DEPENDENCY_FOLDERS:
+            return part
+    return None
+
+
 def _inherited_finding(p: _Pending, box: Finding, ip: str) -> Finding:
     """A file inside an archive whose own bytes are internal (a shipped release archive): the
     index holds the archive, not always each file in it, and a file of internal bytes is
@@ -562,6 +577,12 @@ def _fuzzy_finding(store: Store, p: _Pending, ip: str, cache: ViewCache,
                          "path": recs[0]["path"] if recs else None, "similarity": _similarity(fp, row, s.cmp)}
     if decision.verdict is Verdict.FABRICATED and existing:
         ev["impersonates"] = ip
+    if decision.verdict is Verdict.FABRICATED:
+        # By where it maps internally, not by where it lies in the drop: a forgery of internal
+        # code tucked into vendor/extras.zip maps to aurora/..., outside any dependency folder.
+        folder = dependency_folder(ip or p.member.path)
+        if folder:
+            ev["dependency_folder"] = folder  # third-party code, which the inventory may not hold
     ev["evidence_strength"] = round(evidence_strength(informative), 3)
     if fp.weights is not None:  # a weights file whose tensors could not be read
         ev["weights"] = wscan.unread_evidence(fp.weights)
