@@ -250,6 +250,33 @@ def test_fabricated_files_in_dependency_folders_are_told_apart(inventory, tmp_pa
     assert any("2 of them lie in dependency folders" in line for line in report.verdict_text)
 
 
+def test_files_kept_in_git_lfs_match_through_their_pointers(repo: Repo, tmp_path: Path):
+    """An inventory that keeps weights in Git LFS indexes only their pointers: the dropped file
+    whose SHA-256 and size the pointer names is that internal file (it was fabricated)."""
+    import hashlib
+
+    weights = bytes((i * 31 + 7) % 256 for i in range(200_000))
+    sha = hashlib.sha256(weights).hexdigest()
+
+    def pointer(sha256: str, size: int) -> str:
+        return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n"
+
+    repo.commit({"models/model.bin": pointer(sha, len(weights)), "README.md": "# models\nSee model.bin.\n"},
+                "weights in LFS")
+    db = tmp_path / "inv.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"leak/models/model.bin": weights,
+                                                "leak/models/other.bin": weights[:-1]}))
+    v = _verdicts(scan(tmp_path / "d.zip", db))
+    got = v["leak/models/model.bin"]
+    assert got.verdict is Verdict.REAL and got.evidence["moved"] is False
+    assert got.evidence["lfs_pointer"] == got.evidence["matches"][0]["blob"]
+    assert any("Git LFS pointer" in r for r in got.reasons)
+    assert v["leak/models/other.bin"].verdict is Verdict.FABRICATED  # another SHA-256: no pointer names it
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

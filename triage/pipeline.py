@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from triage import __version__, docscan
+from triage import __version__, docscan, lfs
 from triage import weights as wscan
 from triage.align import LCS_CELLS
 from triage.classify import Decision, decide_fuzzy, evidence_strength
@@ -74,6 +74,7 @@ class _Pending:
     fp: Fingerprint
     index: int  # position in the drop, so the report keeps the drop's order
     exact: list[int] = field(default_factory=list)
+    lfs_pointer: str | None = None  # matched through this Git LFS pointer's blob (triage.lfs)
     spill: Path | None = None  # its bytes, waiting in the scan's work folder for the fuzzy stage
 
     def restore(self) -> None:
@@ -131,8 +132,12 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     def flush() -> None:
         nonlocal retained
         shas = store.contents_by("sha256", [p.fp.sha256 for p in batch])
+        pointers = lfs.pointers_to(store, [(p.fp.sha256, p.fp.size) for p in batch if p.fp.sha256 not in shas])
         for p in batch:
             p.exact = shas.get(p.fp.sha256, [])
+            if not p.exact and p.fp.sha256 in pointers:
+                p.exact = [cid for cid, _blob in pointers[p.fp.sha256]]
+                p.lfs_pointer = pointers[p.fp.sha256][0][1]
             if p.exact:
                 exact.append(p)
                 p.release()  # judged by its hashes: the bytes can go
@@ -469,12 +474,15 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
     ip = internal_path(p.member.path, roots)
     matches = _matches(p.exact, occ, life, prefer=ip)
     for m in matches:
-        m["blob"] = fp.git_oid
+        m["blob"] = p.lfs_pointer or fp.git_oid
     internal_paths = sorted({m["path"] for m in matches})
     reasons = [
         "bytes equal the current internal content" if is_current else
         "bytes equal an older internal version and no current one"
     ]
+    if p.lfs_pointer:
+        reasons.append(f"matched through its Git LFS pointer (blob {p.lfs_pointer[:12]}): the pointer names this"
+                       " SHA-256 and size")
     moved = ip not in internal_paths
     if moved:
         reasons.append(f"moved: internally at {', '.join(internal_paths[:3])}")
@@ -484,6 +492,8 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
         reasons.append(f"small file ({fp.size} bytes): an exact match of so little is weak evidence")
     ev = {"matches": matches, "moved": moved, "internal_path": ip,
           "git_blob": fp.git_oid or None, "kind": fp.kind, "notes": list(p.member.notes)}
+    if p.lfs_pointer:
+        ev["lfs_pointer"] = p.lfs_pointer
     if fp.weights is not None:
         ev["weights"] = wscan.exact_evidence(fp.weights)
         if fp.weights.format == "torch":
