@@ -272,9 +272,28 @@ def test_files_kept_in_git_lfs_match_through_their_pointers(repo: Repo, tmp_path
     v = _verdicts(scan(tmp_path / "d.zip", db))
     got = v["leak/models/model.bin"]
     assert got.verdict is Verdict.REAL and got.evidence["moved"] is False
-    assert got.evidence["lfs_pointer"] == got.evidence["matches"][0]["blob"]
+    assert got.evidence["pointer"] == {"kind": "lfs", "blob": got.evidence["matches"][0]["blob"],
+                                       "path": "models/model.bin"}
     assert any("Git LFS pointer" in r for r in got.reasons)
     assert v["leak/models/other.bin"].verdict is Verdict.FABRICATED  # another SHA-256: no pointer names it
+
+
+def test_files_kept_with_dvc_match_through_their_dvc_files(repo: Repo, tmp_path: Path):
+    import hashlib
+
+    data = bytes((i * 17 + 3) % 256 for i in range(100_000))
+    md5 = hashlib.md5(data).hexdigest()
+    repo.commit({"data/train.csv.dvc": f"outs:\n- md5: {md5}\n  size: {len(data)}\n  path: train.csv\n"},
+                "dataset tracked by DVC")
+    db = tmp_path / "inv.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"leak/data/train.csv": data}))
+    got = _verdicts(scan(tmp_path / "d.zip", db))["leak/data/train.csv"]
+    assert got.verdict is Verdict.REAL and got.evidence["pointer"]["kind"] == "dvc"
+    assert got.evidence["matches"][0]["path"] == got.evidence["pointer"]["path"] == "data/train.csv.dvc"
+    assert got.evidence["moved"] is False  # the file DVC tracks lies beside its .dvc file
 
 
 def test_same_inputs_same_report(inventory, tmp_path: Path):

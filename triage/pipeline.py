@@ -8,6 +8,7 @@ bytes at a time, whatever the size of the drop.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from triage import __version__, docscan, lfs
+from triage import __version__, docscan, pointers
 from triage import weights as wscan
 from triage.align import LCS_CELLS
 from triage.classify import Decision, decide_fuzzy, evidence_strength
@@ -74,7 +75,7 @@ class _Pending:
     fp: Fingerprint
     index: int  # position in the drop, so the report keeps the drop's order
     exact: list[int] = field(default_factory=list)
-    lfs_pointer: str | None = None  # matched through this Git LFS pointer's blob (triage.lfs)
+    pointer: pointers.Pointer | None = None  # matched through this LFS or DVC pointer
     spill: Path | None = None  # its bytes, waiting in the scan's work folder for the fuzzy stage
 
     def restore(self) -> None:
@@ -132,12 +133,15 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     def flush() -> None:
         nonlocal retained
         shas = store.contents_by("sha256", [p.fp.sha256 for p in batch])
-        pointers = lfs.pointers_to(store, [(p.fp.sha256, p.fp.size) for p in batch if p.fp.sha256 not in shas])
+        named = pointers.pointers_to(store, [
+            pointers.Dropped(p.fp.sha256, hashlib.md5(p.member.data, usedforsecurity=False).hexdigest()
+                             if p.member.data else None, p.fp.size)
+            for p in batch if p.fp.sha256 not in shas])
         for p in batch:
             p.exact = shas.get(p.fp.sha256, [])
-            if not p.exact and p.fp.sha256 in pointers:
-                p.exact = [cid for cid, _blob in pointers[p.fp.sha256]]
-                p.lfs_pointer = pointers[p.fp.sha256][0][1]
+            if not p.exact and p.fp.sha256 in named:  # kept outside git: matched through its pointer
+                p.exact = sorted({ptr.content_id for ptr in named[p.fp.sha256]})
+                p.pointer = named[p.fp.sha256][0]
             if p.exact:
                 exact.append(p)
                 p.release()  # judged by its hashes: the bytes can go
@@ -271,8 +275,10 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         finding = _exact_finding(p, occ, current, roots, life)
         finding.evidence.update(next((described[c] for c in p.exact if c in described), {}))
         findings[p.member.path] = finding
-        if not finding.evidence["moved"]:
-            placed.append(FileAt(p.member.path, path_ids.get(finding.evidence["internal_path"]), p.exact[0]))
+        if not finding.evidence["moved"]:  # dated at its path, or at its pointer's
+            at = (finding.evidence.get("pointer") or {}).get("path") or finding.evidence["internal_path"]
+            if path_ids.get(at) is not None:
+                placed.append(FileAt(p.member.path, path_ids[at], p.exact[0]))
     placed.extend(placed_fuzzy)
 
     for i, p in enumerate(weighted):
@@ -474,16 +480,19 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
     ip = internal_path(p.member.path, roots)
     matches = _matches(p.exact, occ, life, prefer=ip)
     for m in matches:
-        m["blob"] = p.lfs_pointer or fp.git_oid
+        m["blob"] = p.pointer.blob if p.pointer else fp.git_oid
     internal_paths = sorted({m["path"] for m in matches})
+    # A pointer sits where its file does (LFS), or beside it (x.dvc for x; dvc.lock above it).
+    pointed = {_pointed_path(path) for path in internal_paths} if p.pointer else set(internal_paths)
     reasons = [
         "bytes equal the current internal content" if is_current else
         "bytes equal an older internal version and no current one"
     ]
-    if p.lfs_pointer:
-        reasons.append(f"matched through its Git LFS pointer (blob {p.lfs_pointer[:12]}): the pointer names this"
-                       " SHA-256 and size")
-    moved = ip not in internal_paths
+    if p.pointer:
+        what = ("Git LFS pointer", "SHA-256") if p.pointer.kind == "lfs" else ("DVC file", "MD5")
+        reasons.append(f"matched through its {what[0]} (blob {p.pointer.blob[:12]}):"
+                       f" it names this {what[1]} and size")
+    moved = ip not in pointed and not (p.pointer and any(ip.startswith(x) for x in pointed if x.endswith("/")))
     if moved:
         reasons.append(f"moved: internally at {', '.join(internal_paths[:3])}")
     conf = 1.0
@@ -492,13 +501,25 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
         reasons.append(f"small file ({fp.size} bytes): an exact match of so little is weak evidence")
     ev = {"matches": matches, "moved": moved, "internal_path": ip,
           "git_blob": fp.git_oid or None, "kind": fp.kind, "notes": list(p.member.notes)}
-    if p.lfs_pointer:
-        ev["lfs_pointer"] = p.lfs_pointer
+    if p.pointer:
+        at = next((m["path"] for m in matches if _pointed_path(m["path"]) == ip),
+                  internal_paths[0] if internal_paths else None)
+        ev["pointer"] = {"kind": p.pointer.kind, "blob": p.pointer.blob, "path": at}
     if fp.weights is not None:
         ev["weights"] = wscan.exact_evidence(fp.weights)
         if fp.weights.format == "torch":
             reasons.append(wscan.PICKLE_REASON)
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
+
+
+def _pointed_path(pointer_path: str) -> str:
+    """Where the file a pointer stands for lies: ``a/x.dvc`` -> ``a/x``, ``a/dvc.lock`` -> ``a/``
+    (its outputs are below it), an LFS pointer where it is."""
+    if pointer_path.endswith(".dvc"):
+        return pointer_path[:-4]
+    if pointer_path == "dvc.lock" or pointer_path.endswith("/dvc.lock"):
+        return pointer_path[: -len("dvc.lock")]
+    return pointer_path
 
 
 def _document_stage(store: Store, p: _Pending, ip: str, texts: docscan.TextCache) -> docscan.Outcome:
