@@ -67,3 +67,22 @@ def test_signatures_cli(tmp_path: Path):
     (bad / "broken.yml").write_text("id: x\ntitle: [unclosed\n")
     res = runner.invoke(main, ["signatures", "lint", str(bad)])
     assert res.exit_code == 1 and "broken.yml" in res.output
+
+
+def test_a_secret_in_a_source_map_is_reported_once_at_its_source(repo: Repo, tmp_path: Path):
+    """A source map's JSON holds its sources' text: the credential is reported in the source file
+    it came out of, not a second time in the map."""
+    import json
+
+    from triage.pipeline import scan
+
+    repo.commit({"app/util.py": code_file("util")})
+    db = tmp_path / "i.db"
+    assert CliRunner().invoke(main, ["index", str(repo.path), "--db", str(db)]).exit_code == 0
+    smap = {"version": 3, "sources": ["src/config.js"], "mappings": "",
+            "sourcesContent": [f'export const key = "{AWS}";\n']}
+    drop = tmp_path / "d.zip"
+    with zipfile.ZipFile(drop, "w") as zf:
+        zf.writestr("leak/dist/app.js.map", json.dumps(smap))
+    aws = [h for h in scan(drop, db).signatures if h["rule"] == "aws-access-key-id"]
+    assert [h["path"] for h in aws] == ["leak/dist/app.js.map!src/config.js"]

@@ -331,10 +331,18 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         summary=summary,
         generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         verdict_text=summarize(files, skipped, snap, hits),
-        signatures=tuple(sorted(hits, key=lambda h: (h["path"], h.get("line") or 0, h["rule"]))),
+        signatures=tuple(sorted(_without_echoes(hits, opened),
+                                key=lambda h: (h["path"], h.get("line") or 0, h["rule"]))),
         ruleset=ruleset.describe(),
         embedded_repos=tuple(_embedded(store, r) for r in repos),
     )
+
+
+def _without_echoes(hits: list[dict], opened: set[str]) -> list[dict]:
+    """Rule hits without the echo of a secret in the archive that holds it (a source map's JSON
+    holds its sources' text): the hit in the file inside is the one to act on."""
+    inside = {(h["rule"], h.get("fingerprint"), c) for h in hits for c in _containers_of(h["path"], opened)}
+    return [h for h in hits if (h["rule"], h.get("fingerprint"), h["path"]) not in inside]
 
 
 def _containers_of(path: str, archives: set[str]) -> Iterator[str]:
