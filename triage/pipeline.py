@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +25,14 @@ from triage import weights as wscan
 from triage.align import LCS_CELLS
 from triage.classify import Decision, decide_fuzzy, evidence_strength
 from triage.compare import added_lines, change_kinds, diff_hunks
+from triage.containers import (
+    archive_finding,
+    containers_of,
+    dependency_folder,
+    held_by,
+    inherited_finding,
+    without_echoes,
+)
 from triage.dating import FileAt, History, drop_roots, internal_path, snapshot
 from triage.fingerprint import FUZZY_MAX_BYTES, Fingerprint, fingerprint
 from triage.fingerprint.binary import tlsh_distance
@@ -163,7 +171,7 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     opened: set[str] = set()  # ... out of which at least one file came: judged by their files
     for item in read_drop(drop, limits, workdir):
         if isinstance(item, Member):
-            opened.update(_containers_of(item.path, archives))
+            opened.update(containers_of(item.path, archives))
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
@@ -212,7 +220,7 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
     inherited: list[tuple[_Pending, str]] = []  # files of an internal archive: internal as it is
     for i, p in enumerate(fuzzy):
         progress("fuzzy comparisons", i + 1, len(fuzzy))
-        box = next(reversed(list(_containers_of(p.member.path, internal_boxes))), None)
+        box = next(reversed(list(containers_of(p.member.path, internal_boxes))), None)
         if box is not None:
             inherited.append((p, box))
             p.release()
@@ -286,11 +294,14 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         findings[p.member.path] = _weights_finding(store, history, p, internal_path(p.member.path, roots))
 
     for p, box in inherited:
-        findings[p.member.path] = _inherited_finding(p, findings[box], internal_path(p.member.path, roots))
+        ip = internal_path(p.member.path, roots)
+        findings[p.member.path] = inherited_finding(p.member, p.fp, findings[box], ip)
+    held, refused = held_by(findings, skipped, opened)
     for p in fuzzy:
         if p.member.path in opened and p.member.path not in findings:
             ip = internal_path(p.member.path, roots)
-            finding = _archive_finding(p, ip, findings, opened, skipped)
+            path = p.member.path
+            finding = archive_finding(p.member, p.fp, ip, held.get(path, []), refused.get(path, 0))
             if finding is None:
                 p.restore()
                 finding = _fuzzy_finding(store, p, ip, cache, ruleset)[0]
@@ -331,97 +342,11 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
         summary=summary,
         generated_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         verdict_text=summarize(files, skipped, snap, hits),
-        signatures=tuple(sorted(_without_echoes(hits, opened),
+        signatures=tuple(sorted(without_echoes(hits, opened),
                                 key=lambda h: (h["path"], h.get("line") or 0, h["rule"]))),
         ruleset=ruleset.describe(),
         embedded_repos=tuple(_embedded(store, r) for r in repos),
     )
-
-
-def _without_echoes(hits: list[dict], opened: set[str]) -> list[dict]:
-    """Rule hits without the echo of a secret in the archive that holds it (a source map's JSON
-    holds its sources' text): the hit in the file inside is the one to act on."""
-    inside = {(h["rule"], h.get("fingerprint"), c) for h in hits for c in _containers_of(h["path"], opened)}
-    return [h for h in hits if (h["rule"], h.get("fingerprint"), h["path"]) not in inside]
-
-
-def _containers_of(path: str, archives: set[str]) -> Iterator[str]:
-    """The archives a member's path says it came out of (``a.zip!b.tar!c`` -> a.zip, a.zip!b.tar)."""
-    at = path.find("!")
-    while at != -1:
-        if path[:at] in archives:
-            yield path[:at]
-        at = path.find("!", at + 1)
-
-
-# Folders of third-party code that leaked checkouts carry along: a file there that matches no
-# internal content is most likely a dependency the organisation does not index, not a forgery.
-DEPENDENCY_FOLDERS = frozenset({"node_modules", "bower_components", "vendor", "third_party", "third-party",
-                                "site-packages", "dist-packages", ".venv", "venv", "Pods", "Carthage",
-                                ".yarn", ".pnpm-store", "jspm_packages"})
-
-
-def dependency_folder(path: str) -> str | None:
-    """The dependency folder a path lies in (``node_modules``, ``vendor``, ...), if any."""
-    for part in path.replace("!", "/").split("/")[:-1]:
-        if part in DEPENDENCY_FOLDERS:
-            return part
-    return None
-
-
-def _inherited_finding(p: _Pending, box: Finding, ip: str) -> Finding:
-    """A file inside an archive whose own bytes are internal (a shipped release archive): the
-    index holds the archive, not always each file in it, and a file of internal bytes is
-    internal. It takes the archive's verdict and points at it."""
-    ev: dict[str, Any] = {
-        "kind": p.fp.kind, "git_blob": p.fp.git_oid or None, "internal_path": ip, "notes": list(p.member.notes),
-        "matches": [], "inside_internal_archive": {"path": box.path, "sha256": box.sha256,
-                                                   "matches": box.evidence.get("matches", [])[:3]},
-    }
-    reasons = (f"inside {box.path}, an archive whose bytes equal {box.verdict.value} internal content",)
-    return Finding(p.member.path, p.fp.size, p.fp.sha256, p.fp.mime, box.verdict, box.confidence, reasons, ev)
-
-
-def _archive_finding(p: _Pending, ip: str, findings: dict[str, Finding], opened: set[str],
-                     skipped: list[Skipped]) -> Finding | None:
-    """An archive inside the drop whose own bytes are not internal, judged by the files it holds
-    (at any depth; inner archives count through their own files): altered ("repackaged") when
-    some are real, outdated or altered, fabricated when none is derived from internal content.
-    None when none of its files got a verdict."""
-    inside = p.member.path + "!"
-    held = [f for path, f in findings.items() if path.startswith(inside) and path not in opened]
-    if not held:
-        return None
-    counts = {v.value: 0 for v in Verdict}
-    for f in held:
-        counts[f.verdict.value] += 1
-    derived = [f for f in held if f.verdict is not Verdict.FABRICATED]
-    fmt = next((n[len(ARCHIVE_NOTE):] for n in p.member.notes if n.startswith(ARCHIVE_NOTE)), "archive")
-    what = f"a {fmt} archive whose own bytes match no internal file"
-    listed = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    ev: dict[str, Any] = {
-        "kind": "archive", "git_blob": p.fp.git_oid, "internal_path": ip, "notes": list(p.member.notes),
-        "matches": [],
-        "container": {"format": fmt, "files": len(held), "verdicts": counts,
-                      "skipped": sum(1 for sk in skipped if sk.path.startswith(inside))},
-    }
-    decisive = derived or held
-    confidence = round(sum(f.confidence for f in decisive) / len(decisive), 3)
-    if derived:
-        ev["change_kinds"] = ["repackaged"]
-        ev["derived_share"] = round(len(derived) / len(held), 4)
-        genuine = counts["real"] + counts["outdated"]
-        if genuine == len(held):
-            reasons = (f"{what}; all {len(held)} files it holds are internal byte for byte ({listed}): a"
-                       " re-packing, or an archive the index knows only by its files",)
-        else:
-            reasons = (f"{what}; {len(derived)} of its {len(held)} files derive from internal content"
-                       f" ({listed})",)
-        verdict = Verdict.ALTERED
-    else:
-        reasons = (f"{what}; none of its {len(held)} files derives from internal content",)
-        verdict = Verdict.FABRICATED
-    return Finding(p.member.path, p.fp.size, p.fp.sha256, p.fp.mime, verdict, confidence, reasons, ev)
 
 
 # Foreign commits listed per embedded repository (the count is always given).
