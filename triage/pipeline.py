@@ -86,6 +86,12 @@ class _Pending:
     pointer: pointers.Pointer | None = None  # matched through this LFS or DVC pointer
     spill: Path | None = None  # its bytes, waiting in the scan's work folder for the fuzzy stage
 
+    def park(self, folder: Path) -> None:
+        """Wait for the fuzzy stage in ``folder`` (the scan's own work folder), not in memory."""
+        self.spill = folder / f"waiting-{self.index}.bin"
+        self.spill.write_bytes(self.member.data)
+        self.member = replace(self.member, data=b"")
+
     def restore(self) -> None:
         """Bytes back in memory for the fuzzy stage (from the work folder if they waited there)."""
         if self.spill is not None:
@@ -159,9 +165,7 @@ def _scan(store: Store, drop: Path, drop_info: dict, options: ScanOptions, rules
                 fuzzy.append(p)
                 size = len(p.member.data)
                 if size and retained + size > RETAIN_BYTES:  # wait on disk, not in memory
-                    p.spill = workdir / f"waiting-{p.index}.bin"
-                    p.spill.write_bytes(p.member.data)
-                    p.member = replace(p.member, data=b"")
+                    p.park(workdir)
                 else:
                     retained += size
         batch.clear()
@@ -415,8 +419,6 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
     for m in matches:
         m["blob"] = p.pointer.blob if p.pointer else fp.git_oid
     internal_paths = sorted({m["path"] for m in matches})
-    # A pointer sits where its file does (LFS), or beside it (x.dvc for x; dvc.lock above it).
-    pointed = {_pointed_path(path) for path in internal_paths} if p.pointer else set(internal_paths)
     reasons = [
         "bytes equal the current internal content" if is_current else
         "bytes equal an older internal version and no current one"
@@ -425,7 +427,7 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
         what = ("Git LFS pointer", "SHA-256") if p.pointer.kind == "lfs" else ("DVC file", "MD5")
         reasons.append(f"matched through its {what[0]} (blob {p.pointer.blob[:12]}):"
                        f" it names this {what[1]} and size")
-    moved = ip not in pointed and not (p.pointer and any(ip.startswith(x) for x in pointed if x.endswith("/")))
+    moved = not any(_holds(path, ip, p.pointer is not None) for path in internal_paths)
     if moved:
         reasons.append(f"moved: internally at {', '.join(internal_paths[:3])}")
     conf = 1.0
@@ -443,6 +445,15 @@ def _exact_finding(p: _Pending, occ: dict, current: set[int], roots: dict[str, s
         if fp.weights.format == "torch":
             reasons.append(wscan.PICKLE_REASON)
     return Finding(p.member.path, fp.size, fp.sha256, fp.mime, verdict, conf, tuple(reasons), ev)
+
+
+def _holds(internal: str, ip: str, pointer: bool) -> bool:
+    """Whether a match at internal path ``internal`` is a match at ``ip``: the same path, or
+    for a pointer file the path of the file it stands for (a folder, for a ``dvc.lock``)."""
+    if not pointer:
+        return internal == ip
+    pointed = _pointed_path(internal)
+    return pointed == ip or (pointed.endswith("/") and ip.startswith(pointed))
 
 
 def _pointed_path(pointer_path: str) -> str:

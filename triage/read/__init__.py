@@ -34,7 +34,7 @@ from types import ModuleType
 
 from triage.errors import InputError, TriageError
 from triage.model import Member, Skipped, Spilled
-from triage.read import compressed, content, gitdata, reasons, registry, single, weights
+from triage.read import content, gitdata, reasons, registry, single, weights
 from triage.read import zip as zip_reader
 from triage.read.base import (
     DIR,
@@ -452,19 +452,12 @@ def _head(spilled: Spilled) -> bytes:
 
 
 def _format(reader: ModuleType, data: bytes) -> str:
-    """The archive format named in a member's ``archive:`` note (zip, tar, gzip, 7z, ...)."""
-    fmt = reader.__name__.rsplit(".", 1)[-1]
-    if fmt == "compressed":
-        try:
-            fmt = compressed.kind(Source.from_bytes("", "", data, HEAD_BYTES))  # gz, or tar.gz
-        except OpenError:
-            fmt = "compressed"  # not a valid stream: the reader will say so
-    elif fmt == "libarc":
-        from triage.read import libarc
-
-        fmt = libarc.sniff(data[:HEAD_BYTES]) or "archive"
-        fmt = "rar" if fmt == libarc.RAR5 else fmt
-    return fmt
+    """The archive format named in a member's ``archive:`` note: its reader's ``kind`` (zip, tar,
+    gz, tar.gz, 7z, sourcemap, ...)."""
+    try:
+        return reader.kind(Source.from_bytes("", "", data, HEAD_BYTES))
+    except OpenError:  # not a valid stream: the reader will say so when it opens it
+        return reader.__name__.rsplit(".", 1)[-1]
 
 
 def _nested(

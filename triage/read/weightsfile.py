@@ -7,12 +7,10 @@ whole by ``triage.read.weights``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-from triage.read.base import FILE, Context, Entry, Source
-from triage.read.directory import open_regular
+from triage.read.base import Source
+from triage.read.single import iter_members  # one member, itself
 from triage.read.weights import kind as weights_kind
 
 
@@ -26,8 +24,4 @@ def kind(source: Source) -> str:
     return f"weights:{weights_kind(source.head, source.size)}"
 
 
-def iter_members(source: Source, ctx: Context) -> Iterator[Entry]:
-    assert source.path is not None
-    path = str(source.path)
-    mtime = os.stat(path).st_mtime
-    yield Entry(source.raw, FILE, open=lambda: open_regular(path), mtime=mtime, path=os.path.abspath(path))
+__all__ = ["detect", "kind", "iter_members"]
