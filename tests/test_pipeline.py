@@ -296,6 +296,24 @@ def test_files_kept_with_dvc_match_through_their_dvc_files(repo: Repo, tmp_path:
     assert got.evidence["moved"] is False  # the file DVC tracks lies beside its .dvc file
 
 
+def test_a_root_dvc_lock_points_below_itself(repo: Repo, tmp_path: Path):
+    import hashlib
+
+    data = bytes((i * 13 + 5) % 256 for i in range(50_000))
+    md5 = hashlib.md5(data).hexdigest()
+    lock = f"schema: '2.0'\nstages:\n  train:\n    outs:\n    - path: models/m.bin\n      md5: {md5}\n" \
+           f"      size: {len(data)}\n"
+    repo.commit({"dvc.lock": lock}, "pipeline outputs")
+    db = tmp_path / "inv.db"
+    store = SQLiteStore.create_or_open(db)
+    index_source(store, repo.path)
+    store.close()
+    (tmp_path / "d.zip").write_bytes(zip_bytes({"leak/models/m.bin": data}))
+    got = _verdicts(scan(tmp_path / "d.zip", db))["leak/models/m.bin"]
+    assert got.verdict is Verdict.REAL and got.evidence["pointer"]["path"] == "dvc.lock"
+    assert got.evidence["moved"] is False  # a root dvc.lock's outputs lie anywhere below it
+
+
 def test_same_inputs_same_report(inventory, tmp_path: Path):
     from triage.render.json import render
 

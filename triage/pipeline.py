@@ -453,12 +453,12 @@ def _holds(internal: str, ip: str, pointer: bool) -> bool:
     if not pointer:
         return internal == ip
     pointed = _pointed_path(internal)
-    return pointed == ip or (pointed.endswith("/") and ip.startswith(pointed))
+    return pointed == ip or ((pointed == "" or pointed.endswith("/")) and ip.startswith(pointed))
 
 
 def _pointed_path(pointer_path: str) -> str:
     """Where the file a pointer stands for lies: ``a/x.dvc`` -> ``a/x``, ``a/dvc.lock`` -> ``a/``
-    (its outputs are below it), an LFS pointer where it is."""
+    and a root ``dvc.lock`` -> ``""`` (its outputs are below it), an LFS pointer where it is."""
     if pointer_path.endswith(".dvc"):
         return pointer_path[:-4]
     if pointer_path == "dvc.lock" or pointer_path.endswith("/dvc.lock"):
