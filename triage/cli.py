@@ -71,22 +71,6 @@ def _fail(exc: BaseException) -> None:
     sys.exit(EXIT_INTERNAL)
 
 
-def _discard_unused_index(db: Path) -> None:
-    """Remove the index file a failed ``triage index`` created, if nothing was ever planned into
-    it (state ``empty``): a mistaken first command leaves no empty index behind."""
-    import contextlib
-    import sqlite3
-
-    try:
-        with contextlib.closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
-    except (sqlite3.Error, OSError):
-        return
-    if row and row[0] == "empty":
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-
-
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="triage")
 def main() -> None:
@@ -130,8 +114,10 @@ def index(source: Path, db: Path | str, name: str | None, kind: str | None, defa
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - mapped to one line and an exit code
         progress.done()
-        if created:
-            _discard_unused_index(db)
+        if created:  # a failed first index leaves no empty index file behind
+            from triage.inventory.store import SQLiteStore
+
+            SQLiteStore.remove_if_unused(db)  # type: ignore[arg-type]
         _fail(exc)
     progress.done()
     click.echo(

@@ -14,6 +14,7 @@ the ``state`` meta key is ``complete`` only after a whole run, and a scan refuse
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -786,6 +787,19 @@ class SQLiteStore(Store):
             raise InventoryError(f"--db {path} is not a triage index ({exc})") from None
         store._check_identity(fresh_ok=True)
         return store
+
+    @staticmethod
+    def remove_if_unused(path: Path) -> None:
+        """Remove an index file into which no run was ever planned (state ``empty``), with its
+        journal files; leave anything else alone."""
+        try:
+            with contextlib.closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
+        except (sqlite3.Error, OSError):
+            return
+        if row and row[0] == "empty":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     @classmethod
     def open_readonly(cls, path: Path) -> SQLiteStore:
