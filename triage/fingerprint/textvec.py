@@ -358,7 +358,7 @@ def _ws_lines(norm: bytes) -> tuple[str, np.ndarray, np.ndarray]:
     for lo, hi in zip(cuts, cuts[1:]):
         joined, h, inf = _ws_piece(norm[lo:hi])
         if len(h):
-            if hashes and any(len(x) for x in hashes):
+            if any(len(x) for x in hashes):  # lines joined by LF across pieces too
                 sha.update(b"\n")
             sha.update(joined)
         hashes.append(h)
